@@ -42,6 +42,7 @@ from analyzer.redaction import (
     scheme_credential_end,
     secret_shape_spans,
     transcript_secret_spans,
+    unquoted,
     url_parameter_spans,
     user_info_passwords,
     user_info_spans,
@@ -379,7 +380,7 @@ def _hides_pair(hide: Callable[[str], bool], name: str, value: str, shown: froze
     (`names_no_secret`: `"tokens": 5`), or `pass` alone holding no result (`is_secret_pair`: `pass=hunter2`, not
     `pass=12`) that `shown` (exact names as written) does not list."""
     if hide(name):
-        return not names_no_secret(name, value.strip().strip("'\""))
+        return not names_no_secret(name, unquoted(value))
     return name not in shown and _PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value)
 
 

@@ -83,12 +83,17 @@ _CREDENTIAL_VALUE_RE = _lazy(rf"(?i)({_AUTH_SCHEMES})\s+\S")
 # `response=`), which stays hidden. A negative look-ahead, written after a scheme's name and its spaces.
 _CHALLENGE_PARAM = (
     r"""(?i:realm|error|error_description|error_uri|scope|charset)[ \t]*=[ \t]*"""
-    r"""(?:\\?"(?:[^"\\\r\n]|\\[^"\r\n]){0,200}\\?"|[A-Za-z0-9._~+/:-]{1,200})"""
+    r"""(?:\\?"(?:[^"\\\r\n]|\\[^"\r\n]){0,200}\\?"|[A-Za-z][A-Za-z_-]{0,63}(?:-[0-9]{1,4})?)"""
 )
 NO_CHALLENGE = (
     rf"(?!{_CHALLENGE_PARAM}(?:[ \t]*,[ \t]*{_CHALLENGE_PARAM}){{0,8}}"
     r"(?![ \t]*,[ \t]*[A-Za-z0-9_-]+[ \t]*=|[A-Za-z0-9._~+/=\\-]))"
 )
+# A challenge header's value that is challenges alone (`names_no_secret`): a scheme, auth-params a challenge holds
+# after it; a token68 or another auth-param is a credential's.
+_CHALLENGE_SCHEME = r"(?i:basic|bearer|digest|negotiate|ntlm|token|apikey|dpop|hoba|mutual|vapid|scram-sha-(?:1|256))"
+_CHALLENGE = rf"{_CHALLENGE_SCHEME}(?:[ \t]+{_CHALLENGE_PARAM}(?:[ \t]*,[ \t]*{_CHALLENGE_PARAM}){{0,8}})?"
+_CHALLENGES_RE = _lazy(rf"{_CHALLENGE}(?:[ \t]*,[ \t]*{_CHALLENGE}){{0,4}}")
 # An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
 _AUTH_SCHEME_RE = _lazy(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
@@ -130,12 +135,29 @@ _NO_SECRET_WORD_RE = _lazy(
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
     r"|sessions?[_-]?(?:open(?:ed)?|active|count|total|max|limit|timeout|ttl|duration|length|started|closed|expired)"
-    r"|(?:open|active|max|total|num|current|concurrent)[_-]?sessions"
-    r"|(?:tokens?|passw(?:or)?ds?|secrets?|keys?)[_-]?(?:(?:min|max)(?:imum)?[_-]?)?"
-    r"(?:length|len|chars|ttl|lifetime|expiry|expires[_-]?in|type)(?-i:(?![a-z]))"
-    r"|(?:www|proxy)-authenticate)",
+    r"|(?:open|active|max|total|num|current|concurrent)[_-]?sessions)",
     re.IGNORECASE,
 )
+# What is known of a token, a password, a secret or a key, a word of it ending the name (`_NO_SECRET_WORD_RE` above):
+# still a secret's name, its value shown only when it is a number, a duration, a time or a short word
+# (`_SECRET_METADATA_VALUE_RE`: `token_type: bearer`, `password_min_length: 8`); any other value is hidden
+# (`token_type: s3cr3t-value`, a secret written under the wrong name, showed whole).
+_SECRET_METADATA_WORD_RE = _lazy(
+    r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
+    r"(?:tokens?|passw(?:or)?ds?|secrets?|keys?)[_-]?(?:(?:min|max)(?:imum)?[_-]?)?"
+    r"(?:length|len|chars|ttl|lifetime|expiry|expires[_-]?in|type)(?-i:(?![a-z]))",
+    re.IGNORECASE,
+)
+_SECRET_METADATA_VALUE_RE = _lazy(
+    r"-?(?:0|[1-9][0-9]{0,9})(?:\.[0-9]{1,6})?"
+    r"|(?:[0-9]{1,6}(?:\.[0-9]{1,6})?(?:ms|us|ns|[smhdw]))+"
+    r"|P(?:[0-9]{1,6}[YMWD])*(?:T(?:[0-9]{1,6}[HMS])+)?"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+    r"|[A-Za-z]{1,12}|(?:access|refresh|id)_token|urn:ietf:params:oauth:token-type:[a-z_-]{1,32}"
+)
+# A server's challenge (`WWW-Authenticate`, `Proxy-Authenticate`): a secret name's header, its value shown when it is
+# challenges alone (a scheme, and auth-params a challenge holds: `Basic realm="shop"`, `Negotiate`).
+_CHALLENGE_HEADER_RE = _lazy(r"(?i)(?:www|proxy)-authenticate")
 
 
 def ascii_folded(name: str) -> str:
@@ -174,24 +196,44 @@ _RESULT_VALUE_RE = _lazy(
 # `tokenHeader: Authorization`: a header's name as HTTP writes one, letters alone, holding a secret's word; its value,
 # `Bearer ...`, is hidden).
 _TOKEN_COUNT_NAME_RE = _lazy(r"(?i)(?:[\w.-]*[_.-])?tokens")
-_TOKEN_COUNT_RE = _lazy(r"[0-9]{1,12}")
+_TOKEN_COUNT_RE = _lazy(r"0|[1-9][0-9]{0,9}")
 _HEADER_NAMING_RE = _lazy(r"(?i)[\w.-]*header")
 _CREDENTIAL_HEADER_NAME_RE = _lazy(
     r"(?:[A-Z][a-z]*(?:-[A-Z][a-z]*){0,4}|[a-z]+(?:-[a-z]+){0,4}|[A-Z]+(?:-[A-Z]+){0,4})"
+)
+# A credential header's name is `Authorization`, `Cookie`, an `X-` one or a known one (`Api-Key`, `Private-Token`):
+# `My-Secret-Token` is a secret's words as often as a header's.
+_KNOWN_CREDENTIAL_HEADER_RE = _lazy(
+    r"(?i)(?:proxy-)?authorization|cookie|x-[a-z]+(?:-[a-z]+){0,3}|api-?key|private-token|job-token|dpop"
 )
 
 
 def names_no_secret(name: str, value: str) -> bool:
     """Whether `value` (unquoted) under the secret `name` is what such a name counts or names, no secret: a count of
-    tokens, a credential header's name (`_TOKEN_COUNT_NAME_RE`, `_HEADER_NAMING_RE`)."""
+    tokens, a credential header's name, what is known of a secret, a challenge (`_TOKEN_COUNT_NAME_RE`,
+    `_HEADER_NAMING_RE`, `_SECRET_METADATA_WORD_RE`, `_CHALLENGE_HEADER_RE`)."""
+    if _CHALLENGE_HEADER_RE.fullmatch(name) is not None:
+        return _CHALLENGES_RE.fullmatch(value) is not None
+    if _SECRET_METADATA_WORD_RE.search(name) is not None and not is_secret_name(
+        _SECRET_METADATA_WORD_RE.sub("0", name)
+    ):
+        return _SECRET_METADATA_VALUE_RE.fullmatch(value) is not None
     if _TOKEN_COUNT_NAME_RE.fullmatch(name) is not None:
         return _TOKEN_COUNT_RE.fullmatch(value) is not None
     return (
         _HEADER_NAMING_RE.fullmatch(name) is not None
         and _CREDENTIAL_HEADER_NAME_RE.fullmatch(value) is not None
-        and ("-" in value or value.lower() in ("authorization", "cookie"))
+        and _KNOWN_CREDENTIAL_HEADER_RE.fullmatch(value) is not None
         and is_secret_name(value)
     )
+
+
+def unquoted(value: str) -> str:
+    """`value` without its spaces around and the quotes that open and close it (`"5"`, `'bearer'`)."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def is_secret_pair(name: str, value: str) -> bool:
@@ -199,7 +241,7 @@ def is_secret_pair(name: str, value: str) -> bool:
     (`names_no_secret`), or `pass` alone's when `value` is no result (`_RESULT_VALUE_RE`: a number, `12/12`, a boolean,
     `None`)."""
     if is_secret_name(name):
-        return not names_no_secret(name, value.strip().strip("'\""))
+        return not names_no_secret(name, unquoted(value))
     return _PASS_NAME_RE.fullmatch(name) is not None and _RESULT_VALUE_RE.fullmatch(value.strip()) is None
 
 
@@ -1102,7 +1144,7 @@ def hide_credentials(text: str) -> str:
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
             f"{found[1]}{found[2]}{found[3]}{REDACTED}"
-            if is_secret_name(found[2]) and not found[2].endswith(_EXCEPTION_SUFFIXES)
+            if is_secret_pair(found[2], found[4]) and not found[2].endswith(_EXCEPTION_SUFFIXES)
             else found[0]
         ),
         text,

@@ -2286,6 +2286,10 @@ class TestWhatASecretNameCountsOrNames:
             "token_type_hint=refresh_token",
             "auth_header: X-Api-Key\ntokenHeader: Authorization\napi_key_header: x-api-key",
             '{"auth_header": "X-Auth-Token"}',
+            # What is known of a secret: a number, a duration, a time, a short word, an OAuth token type's name.
+            "token_type: bearer\nkey_type: RSA\ntoken_ttl: 1h30m\nTOKEN_EXPIRY: 2026-12-08T01:00:00Z",
+            "token_type_hint=access_token&password_max_length=64&token_type=urn:ietf:params:oauth:token-type:jwt",
+            '{"total_tokens": 1234567890, "tokens": 0}',
         ],
     )
     def test_shown(self, text):
@@ -2311,6 +2315,31 @@ class TestWhatASecretNameCountsOrNames:
     )
     def test_hidden(self, text, shown):
         assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # Under a name of what is known of a secret, a value no number, duration, time or short word: a secret
+            # written under the wrong name, or a secret's own (a key's name holding a key).
+            "token_type: s3cr3t-value",
+            "password_length: s3cr3t-hunter",
+            "api_key_type: sk-live-s3cr3tabcdefghijk",
+            "secret_expiry: correct-horse-s3cr3t",
+            '{"token_type": "s3cr3t-value", "passwordMaxLength": "hunter2s3cr3t"}',
+            # A log line's pairs.
+            "event=login token_type=s3cr3tvalue password_length=s3cr3t2",
+            "/login?token_type=s3cr3t-value",
+            # Digits too many for a count, or a count written with a leading zero: an id or a numeric key.
+            '{"tokens": 73123456789}',
+            "tokens: 0073123",
+            # A name of a header that is no credential header's: a secret's words alone.
+            "auth_header: My-Secret-Token\nauth_header: Correct-Horse-Secret-Key",
+            '{"auth_header": "My-Secret-Token"}',
+        ],
+    )
+    def test_a_secret_under_a_known_secret_name_is_hidden(self, text):
+        for masked in (hide_credentials(text), _masked(text, is_secret_name)):
+            assert not any(shown in masked for shown in ("s3cr3t", "73123", "My-Secret", "Correct-Horse"))
 
     @pytest.mark.parametrize(
         ("text", "shown"),
@@ -2349,6 +2378,9 @@ class TestChallenges:
             'x Authorization: Token token="s3cr3tvalue"',
             'got Basic realm="shop", token="s3cr3tvalue"',
             "WWW-Authenticate: Basic s3cr3tvalue",
+            # A token68 after `realm=`, unquoted as RFC 9110 writes no realm: no challenge.
+            "WWW-Authenticate: Basic realm=s3cr3tvalue==",
+            "Proxy-Authenticate: Bearer realm=abcs3cr3tTOKEN9value",
             'x Digest realm="shop", nonce="abc", response="s3cr3tvalue"',
         ],
     )
