@@ -44,6 +44,9 @@ _FIRST_SEQ_BLOCKS = (10**6, 10**8)
 # Entries a view indexes (or unindexes) between two yields to the event loop (`VerdictHistory.caught_up`): up to about
 # 7 ms of it, where indexing 100,000 at once held it about 0.6 to 1.5 s.
 _SLICE = 500
+# Rounds a view indexes a slice at a time, at most (`VerdictHistory.caught_up`): each indexes what came during the one
+# before, and under a flood of run requests that never gets smaller; the rest is indexed at once.
+_ROUNDS = 4
 # Entries above the `before` of GET /api/v1/verdicts read to skip them, at most: past that, its place is looked up.
 _SKIPPED_MOST = 1000
 
@@ -377,6 +380,8 @@ class VerdictHistory:
         # The newest seq the index has read, or is reading in the round under way (`caught_up`).
         self._indexed = self.first_seq - 1
         self._round: Iterator[bool] | None = None
+        # How many times the index was dropped (`_forget`).
+        self._forgotten = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -501,18 +506,28 @@ class VerdictHistory:
         self._rows, self._kinds, self._dropped = {}, {}, []
         self._watched = False
         self._indexed = self.first_seq - 1
-        # A round under way reads what it took of the index it drops: the next view starts anew.
+        # A round under way reads what it took of the index it drops: the next view starts anew, and a view under way
+        # leaves the rest to its page, at once (`caught_up`).
         self._round = None
+        self._forgotten += 1
 
     async def caught_up(self) -> None:
         """Index the answers recorded and dropped since the last view, `_SLICE` of them at a time, yielding to the event
         loop between two slices (it also answers the run requests), until at most one slice is left: a `page` called
-        right after, with no await in between, holds the loop for that slice only."""
-        while True:
+        right after, with no await in between, holds the loop for that slice only. Under a flood it ends all the same,
+        leaving the rest to that `page`, at once: after `_ROUNDS` rounds (each of what came during the one before), or
+        when the index is made anew meanwhile (`_forget`)."""
+        forgotten, seen, rounds = self._forgotten, None, 0
+        while self._forgotten == forgotten:
             if self._round is None:
                 if len(self._dropped) + next(reversed(self._entries), self._indexed) - self._indexed <= _SLICE:
                     return
+                if rounds == _ROUNDS:
+                    return
                 self._round = self._rounds()
+            if self._round is not seen:
+                # A round this view started, or one under way that it joins (another view's).
+                seen, rounds = self._round, rounds + 1
             if next(self._round, None) is None:
                 self._round = None
             else:

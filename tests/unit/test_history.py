@@ -580,6 +580,29 @@ class TestCatchUpInSlices:
         assert page.held == 20
         assert listed(history, check="a", verdict="pass").held == 4
 
+    @pytest.mark.parametrize(("answers_a_slice", "slices_most"), [(25, 1), (2, 30)])
+    def test_a_view_ends_under_a_flood_of_answers_between_its_slices(self, answers_a_slice, slices_most):
+        # 25 answers between two slices drop more than twice the 10 held: the index is made anew, again and again (the
+        # view stops slicing the first time); 2, as many as a slice indexes (each answer a recording and a drop): what
+        # is left never gets smaller, and the view stops after a few rounds.
+        history = VerdictHistory(10)
+        for _ in range(30):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        listed(history)
+        for _ in range(30):
+            ask(history, evaluation("a", Outcome.FAIL), "ci")
+        view = _ViewInProgress(history)
+        view.step()
+        while view.view is not None:
+            assert view.slices < 100, "the view never ends"
+            for _ in range(answers_a_slice):
+                ask(history, evaluation("b", Outcome.PASS), "ci")
+            view.step()
+        assert view.slices <= slices_most
+        # What is left is indexed at once by the page, which lists every answer held.
+        page = listed(history, size=100)
+        assert [row.head.seq for row in page.rows] == [entry.seq for entry in history.query(limit=100)]
+
     @pytest.mark.parametrize("seed", range(2))
     def test_matches_every_entry_grouped_with_views_under_way_between_answers(self, seed):
         gaps = random.Random(seed)
