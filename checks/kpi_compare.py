@@ -2332,15 +2332,17 @@ def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | No
 
 
 def _said_between(
-    query: str, blank: str, start: int, end: int
+    query: str, blank: str, start: int, end: int, notes: list[str] | None = None
 ) -> tuple[Literal["failures", "successes"], str, list[str]] | None:
     """What the expression `query[start:end]` (`blank`: the query with its strings blanked) is a ratio of (see
-    _ratio_said), the evidence, and the constants it is taken from, outermost first (each flips what it says)."""
+    _ratio_said), the evidence, and the constants it is taken from, outermost first (each flips what it says); into
+    `notes`, what it reads through that keeps its samples from being each step's share of the events (a scaling by
+    numbers, the highest or lowest of several series' ratios), see _inexact_reading."""
     start, end = _trimmed(blank, start, end)
     if start >= end:
         return None
     if blank[start] == "(" and _closing(blank, start) == end - 1:
-        return _said_between(query, blank, start + 1, end - 1)
+        return _said_between(query, blank, start + 1, end - 1, notes)
     for operators in ("set", "comparison", "additive", "multiplicative"):
         parts = _split(blank, start, end, operators)
         if len(parts) == 1:
@@ -2351,7 +2353,7 @@ def _said_between(
             # back, it reads 0 at its steps without traffic too (0/0, which the filter drops), a share of no events.
             if _kept_by_outcome(query, blank, parts, filled=False):
                 return None
-            return _said_between(query, blank, parts[0][1], parts[0][2])
+            return _said_between(query, blank, parts[0][1], parts[0][2], notes)
         if operators == "comparison":
             # PromQL compares after it divides: `errors / total > 0` keeps the steps with errors alone, whose mean is
             # no share of the events (a filter of the traffic, `errors / (total > 0)`, is read).
@@ -2375,11 +2377,28 @@ def _said_between(
             ):
                 return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
+            if counted is not None and notes is not None:
+                # `errors / total * 100`, `errors * 2 / total`, `(errors * 60) / total`: each step's share scaled.
+                factors = (
+                    _numbers_factor(blank, parts),
+                    _scale(blank, kept[0][1], kept[0][2]),
+                    _scale(blank, kept[1][1], kept[1][2]),
+                )
+                numbers, numerator, denominator = factors
+                if numbers is None or numerator is None or not denominator:
+                    _note_scaled(notes, None)
+                else:
+                    _note_scaled(notes, numbers * numerator / denominator)
             return None if counted is None else (counted[0], counted[1], [])
         # One query scaled (`ratio * 100`) or moved by numbers; not one a number is divided by (`1 / ratio`).
         if len(kept) != 1 or ops[0] == "/":
             return None
-        found = _said_between(query, blank, kept[0][1], kept[0][2])
+        if notes is not None and operators == "multiplicative":
+            _note_scaled(notes, _numbers_factor(blank, parts))
+        elif notes is not None and not (len(parts) == 2 and ops[0] == "-" and _number_value(blank, parts[0]) == 1):
+            # `errors / total + 0.05` is no share of the events; `1 - errors / total` is the other outcome's.
+            notes.append("the ratio is moved by a number, so each step's value is no share of the events")
+        found = _said_between(query, blank, kept[0][1], kept[0][2], notes)
         if found is None or ops[0] != "-":
             return found
         # `1 - errors / total`: the constant less the ratio says the other outcome.
@@ -2388,7 +2407,19 @@ def _said_between(
     # An aggregation around the ratio (`sum(rate(a[5m]) / rate(b[5m]))`, `avg by (pod) (...)`).
     call = _AGGREGATION_RE.match(blank, start)
     if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
-        return _said_between(query, blank, call.end(), _closing(blank, call.end() - 1))
+        closing = _closing(blank, call.end() - 1)
+        extreme = call[0][:3]
+        if (
+            notes is not None
+            and extreme in ("max", "min")
+            and "/" in _by_numbers_removed(blank[call.end() : closing])
+            and not _one_series(blank, call.end(), closing)
+        ):
+            # `max(sum by (pod) (errors) / sum by (pod) (total))`: the worst pod's ratio, as topk(1, ...) of it.
+            notes.append(
+                f"{extreme}() of several series' ratios keeps the {'highest' if extreme == 'max' else 'lowest'}"
+            )
+        return _said_between(query, blank, call.end(), closing, notes)
     # The top (or bottom) 1 of one series is that series (`topk(1, sum(errors) / sum(total))`); of several (`sum by
     # (pod)`), the worst pod's ratio, no share of the variant's events.
     call = _SELECTING_RE.match(blank, start)
@@ -2398,28 +2429,28 @@ def _said_between(
             return None
         if not _one_series(blank, arguments[1][1], arguments[1][2]):
             return None
-        return _said_between(query, blank, arguments[1][1], arguments[1][2])
+        return _said_between(query, blank, arguments[1][1], arguments[1][2], notes)
     # A function keeping its first argument's values (`label_replace(ratio, ...)`, `clamp_max(ratio, 1)`).
     call = _VALUE_KEEPING_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         arguments = _split(blank, call.end(), end - 1, "comma")
         if _clamped_within(query, call[0], arguments, 1.0) is False:
             return None  # `clamp_min(ratio, 0.01)` reads a canary at 0.5% as a baseline at 0 is read
-        return _said_between(query, blank, arguments[0][1], arguments[0][2])
+        return _said_between(query, blank, arguments[0][1], arguments[0][2], notes)
     call = _ABS_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
-        return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1)
+        return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1, notes)
     call = _OVER_TIME_KEEPING_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         ranged = _range_opened(blank, call.end(), end - 1)
-        return None if ranged is None else _said_between(query, blank, call.end(), ranged)
+        return None if ranged is None else _said_between(query, blank, call.end(), ranged, notes)
     call = _QUANTILE_OVER_TIME_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         arguments = _split(blank, call.end(), end - 1, "comma")
         if len(arguments) != 2:
             return None
         ranged = _range_opened(blank, arguments[1][1], arguments[1][2])
-        return None if ranged is None else _said_between(query, blank, arguments[1][1], ranged)
+        return None if ranged is None else _said_between(query, blank, arguments[1][1], ranged, notes)
     call = _FRACTION_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         return _fraction_said(query, blank, call.end(), end - 1)
@@ -2430,6 +2461,78 @@ def _said_between(
         if recorded is not None:
             return recorded, f"{names[0]}, a recorded ratio by its name", []
     return None
+
+
+def _inexact_reading(query: str) -> str | None:
+    """What a rendered outcome ratio `query` is read through (see _said_between) that keeps its samples from being
+    each step's share of the events, so that the mean of its samples times the events counts other events: a scaling
+    by numbers (`errors / total * 100` counts 100 errors for each), a move by one (`errors / total + 0.05`), the highest
+    or lowest of several series' ratios (`max(sum by (pod) (errors) / sum by (pod) (total))`); None otherwise."""
+    blank = promql_blanked(query)
+    notes: list[str] = []
+    try:
+        found = _said_between(query, blank, 0, len(blank), notes)
+    except RecursionError:
+        return None
+    return notes[0] if found is not None and notes else None
+
+
+def _note_scaled(notes: list[str], factor: float | None) -> None:
+    """Into `notes`, that the ratio is scaled by `factor` (None: by a number not read), unless that is 1."""
+    if factor is None:
+        notes.append("a number the ratio is scaled by is not read")
+    elif not math.isclose(factor, 1.0, rel_tol=1e-9):
+        shown = format_number(factor)
+        notes.append(f"the ratio is scaled by {shown}, so each step's share of the events counts as {shown}x of them")
+
+
+def _number_value(blank: str, part: tuple[str, int, int]) -> float | None:
+    """The value of the number operand `part` (see _split) of `blank`: a literal, bracketed or not; None for any other
+    (arithmetic of numbers, `(1/60)`, is not read)."""
+    text = blank[part[1] : part[2]].strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numbers_factor(blank: str, parts: list[tuple[str, int, int]]) -> float | None:
+    """The product of the number operands among the multiplicative `parts` (see _split), a divisor's inverted; None
+    where one is not read."""
+    factor = 1.0
+    for op, s, e in parts:
+        if not _is_number(blank[s:e]):
+            continue
+        value = _number_value(blank, (op, s, e))
+        if value is None or (op == "/" and value == 0):
+            return None
+        factor = factor / value if op == "/" else factor * value
+    return factor
+
+
+def _scale(blank: str, start: int, end: int) -> float | None:
+    """The number a count `blank[start:end]` is multiplied by, read through brackets, products and divisions by
+    numbers and sum/avg/min/max (`sum(rate(errors[5m]) * 60)`: 60); 1 for none, None for one not read."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    parts = _split(blank, start, end, "multiplicative")
+    if len(parts) > 1:
+        factor = _numbers_factor(blank, parts)
+        for op, s, e in parts:
+            if factor is None or _is_number(blank[s:e]):
+                continue
+            inner = _scale(blank, s, e)
+            if inner is None or inner == 0:
+                return None
+            factor = factor / inner if op == "/" else factor * inner
+        return factor
+    call = _AGGREGATION_RE.match(blank, start)
+    if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
+        return _scale(blank, call.end(), _closing(blank, call.end() - 1))
+    return 1.0
 
 
 def _one_series(blank: str, start: int, end: int) -> bool:
@@ -3100,7 +3203,7 @@ def _uncounted(query: str) -> str | None:
         return "quantile_over_time() keeps a quantile of a window's ratios"
     if _ROUND_RE.search(blank) is not None:
         return "round() keeps the ratio rounded to a multiple of its second argument (1 without one)"
-    return None
+    return _inexact_reading(query)
 
 
 def _bucket_share(query: str) -> bool:
