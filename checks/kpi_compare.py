@@ -256,6 +256,10 @@ _WHOLE_AGGREGATION_RE = re.compile(r"(?<![\w:])(?:sum|avg|min|max|count)\s*\(")
 _SELECTING_RE = re.compile(r"(?<![\w:])(?:topk|bottomk)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 # A fallback (`or`), whose filled steps an `and` mask by the series it fills for drops.
 _FALLBACK_RE = re.compile(r"(?<![\w:])or(?![\w:])")
+# A comparison that filters (not `> bool`): a sample it is false at is dropped.
+_FILTERING_RE = re.compile(r"(?:[<>!=]=|[<>])(?!\s*bool(?![\w:]))")
+# A mask (`and`, `unless`), which drops the steps its other operand has no sample at.
+_MASK_RE = re.compile(r"(?<![\w:])(?:and|unless)(?![\w:])")
 # A selector's matchers (`{code!="500"}`), whose operators are no comparison.
 _MATCHERS_RE = re.compile(r"\{[^{}]*\}")
 # A comparison's operator read from its other side (`0 < errors` is `errors > 0`).
@@ -1475,6 +1479,27 @@ class KpiCompareCheck(Check):
         template = self._canary["query"].text
         counted = _outcome_ratio(template) or _outcome_ratio(rendered)
         samples, details = measured.samples, verdict.details
+        filled = _fills_no_traffic(template) or _fills_no_traffic(rendered)
+        if traffic is None and verdict.outcome is Outcome.PASS and filled:
+            # `errors / total > 0 or on() vector(0)`: a canary whose workers hung reads 0 at every step since (0/0 is
+            # dropped by the filter and filled), a canary without errors; without events nothing tells it apart.
+            why = (
+                "canary.query filters the ratio (a comparison, or a mask by and/unless) and fills what it drops with a "
+                "constant, so a step without traffic (0/0, which the filter drops) reads as that constant, a variant "
+                "without errors; without an events query on both variants nothing tells a canary that lost its "
+                "traffic from one without errors: count both variants' traffic with events, or leave the filter out "
+                "(a step without traffic is then NaN, which says no data)"
+            )
+            details["count_test"] = {"applied": False, "why": why}
+            if self.mode == "ab":
+                details["winner"] = None
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=f"{why}; by the ranks: {verdict.reason}",
+                value=verdict.value,
+                threshold=verdict.threshold,
+                details=details,
+            )
         if counted is None and (unnamed := _unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
             # An error ratio and a success ratio are better opposite ways, and a recorded ratio may be no share of
             # events at all (`instance:node_memory_utilisation:ratio`): the direction written is all there is.
@@ -2533,6 +2558,24 @@ def _scale(blank: str, start: int, end: int) -> float | None:
     if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
         return _scale(blank, call.end(), _closing(blank, call.end() - 1))
     return 1.0
+
+
+def _fills_no_traffic(query: str) -> bool:
+    """Whether the rendered `query` fills with a constant (`or on() vector(0)`) what a filter of it drops, where that
+    filter drops a step without traffic (0/0, NaN) too: a comparison of it (`errors / total > 0`) or a mask by `and`
+    or `unless` (`and on() (errors > 0)`), so that such a step reads as the constant."""
+    blank = promql_blanked(query)
+    start, end = _trimmed(blank, 0, len(blank))
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    parts = _split(blank, start, end, "set")
+    for index, (op, s, e) in enumerate(parts):
+        if index == 0 or op != "or" or _VECTOR_OF_RE.fullmatch(blank[s:e]) is None:
+            continue
+        # Anywhere before it: `errors / (total > 0) or on() vector(0)` has no sample where the traffic is 0 either.
+        filtered = _MATCHERS_RE.sub("", blank[start:s])
+        return bool(_FILTERING_RE.search(filtered) or _MASK_RE.search(filtered))
+    return False
 
 
 def _one_series(blank: str, start: int, end: int) -> bool:

@@ -5340,6 +5340,48 @@ class TestCountsOfAScaledOrSelectedRatio:
         ) in warned, warned
 
 
+class TestFilledRatioWithoutEvents:
+    """Without events on both variants, the ranks' pass of a ratio filtered and filled with a constant (`errors / total
+    > 0 or on() vector(0)`) is inconclusive: a step without traffic (0/0) is dropped by the filter and read as the
+    constant, so a canary whose workers hung reads as one without errors."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / {REQUESTS_RATE} > 0 or on() vector(0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} != 0 or on() vector(0)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({ERRORS_RATE} == 0) or on() vector(0)",
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0) or on() vector(0)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE} > 0 or on() vector(0))",
+        ],
+        ids=["above-0", "not-0", "and-errors", "unless-no-errors", "traffic-filtered", "bracketed"],
+    )
+    def test_its_pass_without_events_is_inconclusive(self, query):
+        # Before: a pass (a hung canary, 0 at every step, against a baseline without errors, by the ranks alone).
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), None, query=query, **ABSOLUTE)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "canary.query filters the ratio (a comparison, or a mask by and/unless) and "
+        ), judged.reason
+        assert judged.details["count_test"]["applied"] is False
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / {REQUESTS_RATE} or on() vector(0)",
+            f"({ERRORS_RATE} > 0 or on() vector(0)) / {REQUESTS_RATE}",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} < bool 0.01 or on() vector(0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE}",
+        ],
+        ids=["unfiltered", "numerator-filled", "bool", "plain"],
+    )
+    def test_an_unfiltered_or_numerator_filled_ratio_still_passes_without_events(self, query):
+        # 0/0 stays NaN there (no value: no data), so the ranks' pass stands, with its note.
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), None, query=query, **ABSOLUTE)
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+
 class TestTrafficClampedWarning:
     """A ratio KPI dividing by its traffic clamped from below at a number above 0 draws a load warning: a quiet
     variant's ratio reads lower than it is, whatever the method."""
