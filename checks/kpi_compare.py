@@ -258,8 +258,6 @@ _SELECTING_RE = re.compile(r"(?<![\w:])(?:topk|bottomk)\s*(?:(?:by|without)\s*\(
 _FALLBACK_RE = re.compile(r"(?<![\w:])or(?![\w:])")
 # A comparison that filters (not `> bool`): a sample it is false at is dropped.
 _FILTERING_RE = re.compile(r"(?:[<>!=]=|[<>])(?!\s*bool(?![\w:]))")
-# A mask (`and`, `unless`), which drops the steps its other operand has no sample at.
-_MASK_RE = re.compile(r"(?<![\w:])(?:and|unless)(?![\w:])")
 # A selector's matchers (`{code!="500"}`), whose operators are no comparison.
 _MATCHERS_RE = re.compile(r"\{[^{}]*\}")
 # A comparison's operator read from its other side (`0 < errors` is `errors > 0`).
@@ -1484,9 +1482,10 @@ class KpiCompareCheck(Check):
             # `errors / total > 0 or on() vector(0)`: a canary whose workers hung reads 0 at every step since (0/0 is
             # dropped by the filter and filled), a canary without errors; without events nothing tells it apart.
             why = (
-                "canary.query filters the ratio (a comparison, or a mask by and/unless) and fills what it drops with a "
-                "constant, so a step without traffic (0/0, which the filter drops) reads as that constant, a variant "
-                "without errors; without an events query on both variants nothing tells a canary that lost its "
+                "canary.query filters the ratio (a comparison, of it, of its traffic or in a mask) and fills what "
+                "it drops with a constant, so a step without traffic (0/0, which the filter drops) reads as that "
+                "constant, a variant without errors; without an events query on both variants nothing tells a canary "
+                "that lost its "
                 "traffic from one without errors: count both variants' traffic with events, or leave the filter out "
                 "(a step without traffic is then NaN, which says no data)"
             )
@@ -2561,9 +2560,10 @@ def _scale(blank: str, start: int, end: int) -> float | None:
 
 
 def _fills_no_traffic(query: str) -> bool:
-    """Whether the rendered `query` fills with a constant (`or on() vector(0)`) what a filter of it drops, where that
-    filter drops a step without traffic (0/0, NaN) too: a comparison of it (`errors / total > 0`) or a mask by `and`
-    or `unless` (`and on() (errors > 0)`), so that such a step reads as the constant."""
+    """Whether the rendered `query` fills with a constant (`or on() vector(0)`) what a comparison before it drops, which
+    drops a step without traffic (0/0, NaN, or no traffic at all) too: of the ratio (`errors / total > 0`), of the
+    traffic (`errors / (total > 0)`), or in a mask (`and on() (errors > 0)`), so that such a step reads as the
+    constant."""
     blank = promql_blanked(query)
     start, end = _trimmed(blank, 0, len(blank))
     while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
@@ -2574,7 +2574,7 @@ def _fills_no_traffic(query: str) -> bool:
             continue
         # Anywhere before it: `errors / (total > 0) or on() vector(0)` has no sample where the traffic is 0 either.
         filtered = _MATCHERS_RE.sub("", blank[start:s])
-        return bool(_FILTERING_RE.search(filtered) or _MASK_RE.search(filtered))
+        return _FILTERING_RE.search(filtered) is not None
     return False
 
 

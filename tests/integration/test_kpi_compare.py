@@ -1287,9 +1287,9 @@ class TestRatioFilledAfterAFilter:
         # hung read as a canary without errors, and the ranks passed it against kpiequal (no failed payments either).
         body = await run(client, prometheus, "payment-ratio-above-0-or-0-ranks", "kpihung", stable_hash="kpiequal")
         assert body["verdict"] == "inconclusive", body["reason"]
-        assert body["reason"].startswith("canary.query filters the ratio (a comparison, or a mask by and/unless)"), (
-            body["reason"]
-        )
+        assert body["reason"].startswith(
+            "canary.query filters the ratio (a comparison, of it, of its traffic or in a mask)"
+        ), body["reason"]
 
 
 class TestNearTheFloatRange:

@@ -5362,7 +5362,7 @@ class TestFilledRatioWithoutEvents:
         judged = judge_counted(([0.0] * 61, [0.0] * 61), None, query=query, **ABSOLUTE)
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.reason.startswith(
-            "canary.query filters the ratio (a comparison, or a mask by and/unless) and "
+            "canary.query filters the ratio (a comparison, of it, of its traffic or in a mask) and "
         ), judged.reason
         assert judged.details["count_test"]["applied"] is False
 
