@@ -3306,12 +3306,13 @@ def _traffic_clamped(field: str, query: str) -> str | None:
         if (floor := float(bound)) <= 0:
             continue
         shown = format_number(floor)
+        clamped = " ".join(query[arguments[0][1] : arguments[0][2]].split())
         return (
             f"{field} divides by a value clamped from below at {shown}: where the traffic it clamps is below {shown}, "
             f"the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
             f"{format_number(floor / 20)} reads 0.2%), so a quiet canary passes as one without errors, and a quiet "
-            "baseline fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the "
-            "steps without traffic out"
+            f"baseline fails a canary like it; divide by the traffic filtered instead, ({clamped} > 0), which leaves "
+            "the steps without traffic out"
         )
     return None
 

@@ -5382,6 +5382,9 @@ class TestFilledRatioWithoutEvents:
         assert judged.outcome is Outcome.PASS, judged.reason
 
 
+RENDERED_REQUESTS = REQUESTS_RATE.replace("{{ canary_hash }}", "x")
+
+
 class TestTrafficClampedWarning:
     """A ratio KPI dividing by its traffic clamped from below at a number above 0 draws a load warning: a quiet
     variant's ratio reads lower than it is, whatever the method."""
@@ -5407,8 +5410,8 @@ class TestTrafficClampedWarning:
             f"canary.query divides by a value clamped from below at {bound}: where the traffic it clamps is below "
             f"{bound}, the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
             f"{float(bound) / 20:g} reads 0.2%), so a quiet canary passes as one without errors, and a quiet baseline "
-            "fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the steps "
-            "without traffic out"
+            f"fails a canary like it; divide by the traffic filtered instead, ({RENDERED_REQUESTS} > 0), which leaves "
+            "the steps without traffic out"
         ]
 
     @pytest.mark.parametrize(
