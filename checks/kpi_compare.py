@@ -256,6 +256,8 @@ _WHOLE_AGGREGATION_RE = re.compile(r"(?<![\w:])(?:sum|avg|min|max|count)\s*\(")
 _SELECTING_RE = re.compile(r"(?<![\w:])(?:topk|bottomk)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 # A fallback (`or`), whose filled steps an `and` mask by the series it fills for drops.
 _FALLBACK_RE = re.compile(r"(?<![\w:])or(?![\w:])")
+# A comparison that filters (not `> bool`): a sample it is false at is dropped.
+_FILTERING_RE = re.compile(r"(?:[<>!=]=|[<>])(?!\s*bool(?![\w:]))")
 # A selector's matchers (`{code!="500"}`), whose operators are no comparison.
 _MATCHERS_RE = re.compile(r"\{[^{}]*\}")
 # A comparison's operator read from its other side (`0 < errors` is `errors > 0`).
@@ -1475,6 +1477,28 @@ class KpiCompareCheck(Check):
         template = self._canary["query"].text
         counted = _outcome_ratio(template) or _outcome_ratio(rendered)
         samples, details = measured.samples, verdict.details
+        filled = _fills_no_traffic(template) or _fills_no_traffic(rendered)
+        if traffic is None and verdict.outcome is Outcome.PASS and filled:
+            # `errors / total > 0 or on() vector(0)`: a canary whose workers hung reads 0 at every step since (0/0 is
+            # dropped by the filter and filled), a canary without errors; without events nothing tells it apart.
+            why = (
+                "canary.query filters the ratio (a comparison, of it, of its traffic or in a mask) and fills what "
+                "it drops with a constant, so a step without traffic (0/0, which the filter drops) reads as that "
+                "constant, a variant without errors; without an events query on both variants nothing tells a canary "
+                "that lost its "
+                "traffic from one without errors: count both variants' traffic with events, or leave the filter out "
+                "(a step without traffic is then NaN, which says no data)"
+            )
+            details["count_test"] = {"applied": False, "why": why}
+            if self.mode == "ab":
+                details["winner"] = None
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=f"{why}; by the ranks: {verdict.reason}",
+                value=verdict.value,
+                threshold=verdict.threshold,
+                details=details,
+            )
         if counted is None and (unnamed := _unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
             # An error ratio and a success ratio are better opposite ways, and a recorded ratio may be no share of
             # events at all (`instance:node_memory_utilisation:ratio`): the direction written is all there is.
@@ -2332,15 +2356,17 @@ def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | No
 
 
 def _said_between(
-    query: str, blank: str, start: int, end: int
+    query: str, blank: str, start: int, end: int, notes: list[str] | None = None
 ) -> tuple[Literal["failures", "successes"], str, list[str]] | None:
     """What the expression `query[start:end]` (`blank`: the query with its strings blanked) is a ratio of (see
-    _ratio_said), the evidence, and the constants it is taken from, outermost first (each flips what it says)."""
+    _ratio_said), the evidence, and the constants it is taken from, outermost first (each flips what it says); into
+    `notes`, what it reads through that keeps its samples from being each step's share of the events (a scaling by
+    numbers, the highest or lowest of several series' ratios), see _inexact_reading."""
     start, end = _trimmed(blank, start, end)
     if start >= end:
         return None
     if blank[start] == "(" and _closing(blank, start) == end - 1:
-        return _said_between(query, blank, start + 1, end - 1)
+        return _said_between(query, blank, start + 1, end - 1, notes)
     for operators in ("set", "comparison", "additive", "multiplicative"):
         parts = _split(blank, start, end, operators)
         if len(parts) == 1:
@@ -2351,7 +2377,7 @@ def _said_between(
             # back, it reads 0 at its steps without traffic too (0/0, which the filter drops), a share of no events.
             if _kept_by_outcome(query, blank, parts, filled=False):
                 return None
-            return _said_between(query, blank, parts[0][1], parts[0][2])
+            return _said_between(query, blank, parts[0][1], parts[0][2], notes)
         if operators == "comparison":
             # PromQL compares after it divides: `errors / total > 0` keeps the steps with errors alone, whose mean is
             # no share of the events (a filter of the traffic, `errors / (total > 0)`, is read).
@@ -2375,11 +2401,28 @@ def _said_between(
             ):
                 return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
+            if counted is not None and notes is not None:
+                # `errors / total * 100`, `errors * 2 / total`, `(errors * 60) / total`: each step's share scaled.
+                factors = (
+                    _numbers_factor(blank, parts),
+                    _scale(blank, kept[0][1], kept[0][2]),
+                    _scale(blank, kept[1][1], kept[1][2]),
+                )
+                numbers, numerator, denominator = factors
+                if numbers is None or numerator is None or not denominator:
+                    _note_scaled(notes, None)
+                else:
+                    _note_scaled(notes, numbers * numerator / denominator)
             return None if counted is None else (counted[0], counted[1], [])
         # One query scaled (`ratio * 100`) or moved by numbers; not one a number is divided by (`1 / ratio`).
         if len(kept) != 1 or ops[0] == "/":
             return None
-        found = _said_between(query, blank, kept[0][1], kept[0][2])
+        if notes is not None and operators == "multiplicative":
+            _note_scaled(notes, _numbers_factor(blank, parts))
+        elif notes is not None and not (len(parts) == 2 and ops[0] == "-" and _number_value(blank, parts[0]) == 1):
+            # `errors / total + 0.05` is no share of the events; `1 - errors / total` is the other outcome's.
+            notes.append("the ratio is moved by a number, so each step's value is no share of the events")
+        found = _said_between(query, blank, kept[0][1], kept[0][2], notes)
         if found is None or ops[0] != "-":
             return found
         # `1 - errors / total`: the constant less the ratio says the other outcome.
@@ -2388,7 +2431,19 @@ def _said_between(
     # An aggregation around the ratio (`sum(rate(a[5m]) / rate(b[5m]))`, `avg by (pod) (...)`).
     call = _AGGREGATION_RE.match(blank, start)
     if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
-        return _said_between(query, blank, call.end(), _closing(blank, call.end() - 1))
+        closing = _closing(blank, call.end() - 1)
+        extreme = call[0][:3]
+        if (
+            notes is not None
+            and extreme in ("max", "min")
+            and "/" in _by_numbers_removed(blank[call.end() : closing])
+            and not _one_series(blank, call.end(), closing)
+        ):
+            # `max(sum by (pod) (errors) / sum by (pod) (total))`: the worst pod's ratio, as topk(1, ...) of it.
+            notes.append(
+                f"{extreme}() of several series' ratios keeps the {'highest' if extreme == 'max' else 'lowest'}"
+            )
+        return _said_between(query, blank, call.end(), closing, notes)
     # The top (or bottom) 1 of one series is that series (`topk(1, sum(errors) / sum(total))`); of several (`sum by
     # (pod)`), the worst pod's ratio, no share of the variant's events.
     call = _SELECTING_RE.match(blank, start)
@@ -2398,28 +2453,28 @@ def _said_between(
             return None
         if not _one_series(blank, arguments[1][1], arguments[1][2]):
             return None
-        return _said_between(query, blank, arguments[1][1], arguments[1][2])
+        return _said_between(query, blank, arguments[1][1], arguments[1][2], notes)
     # A function keeping its first argument's values (`label_replace(ratio, ...)`, `clamp_max(ratio, 1)`).
     call = _VALUE_KEEPING_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         arguments = _split(blank, call.end(), end - 1, "comma")
         if _clamped_within(query, call[0], arguments, 1.0) is False:
             return None  # `clamp_min(ratio, 0.01)` reads a canary at 0.5% as a baseline at 0 is read
-        return _said_between(query, blank, arguments[0][1], arguments[0][2])
+        return _said_between(query, blank, arguments[0][1], arguments[0][2], notes)
     call = _ABS_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
-        return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1)
+        return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1, notes)
     call = _OVER_TIME_KEEPING_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         ranged = _range_opened(blank, call.end(), end - 1)
-        return None if ranged is None else _said_between(query, blank, call.end(), ranged)
+        return None if ranged is None else _said_between(query, blank, call.end(), ranged, notes)
     call = _QUANTILE_OVER_TIME_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         arguments = _split(blank, call.end(), end - 1, "comma")
         if len(arguments) != 2:
             return None
         ranged = _range_opened(blank, arguments[1][1], arguments[1][2])
-        return None if ranged is None else _said_between(query, blank, arguments[1][1], ranged)
+        return None if ranged is None else _said_between(query, blank, arguments[1][1], ranged, notes)
     call = _FRACTION_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         return _fraction_said(query, blank, call.end(), end - 1)
@@ -2430,6 +2485,97 @@ def _said_between(
         if recorded is not None:
             return recorded, f"{names[0]}, a recorded ratio by its name", []
     return None
+
+
+def _inexact_reading(query: str) -> str | None:
+    """What a rendered outcome ratio `query` is read through (see _said_between) that keeps its samples from being
+    each step's share of the events, so that the mean of its samples times the events counts other events: a scaling
+    by numbers (`errors / total * 100` counts 100 errors for each), a move by one (`errors / total + 0.05`), the highest
+    or lowest of several series' ratios (`max(sum by (pod) (errors) / sum by (pod) (total))`); None otherwise."""
+    blank = promql_blanked(query)
+    notes: list[str] = []
+    try:
+        found = _said_between(query, blank, 0, len(blank), notes)
+    except RecursionError:
+        return None
+    return notes[0] if found is not None and notes else None
+
+
+def _note_scaled(notes: list[str], factor: float | None) -> None:
+    """Into `notes`, that the ratio is scaled by `factor` (None: by a number not read), unless that is 1."""
+    if factor is None:
+        notes.append("a number the ratio is scaled by is not read")
+    elif not math.isclose(factor, 1.0, rel_tol=1e-9):
+        shown = format_number(factor)
+        notes.append(f"the ratio is scaled by {shown}, so each step's share of the events counts as {shown}x of them")
+
+
+def _number_value(blank: str, part: tuple[str, int, int]) -> float | None:
+    """The value of the number operand `part` (see _split) of `blank`: a literal, bracketed or not; None for any other
+    (arithmetic of numbers, `(1/60)`, is not read)."""
+    text = blank[part[1] : part[2]].strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numbers_factor(blank: str, parts: list[tuple[str, int, int]]) -> float | None:
+    """The product of the number operands among the multiplicative `parts` (see _split), a divisor's inverted; None
+    where one is not read."""
+    factor = 1.0
+    for op, s, e in parts:
+        if not _is_number(blank[s:e]):
+            continue
+        value = _number_value(blank, (op, s, e))
+        if value is None or (op == "/" and value == 0):
+            return None
+        factor = factor / value if op == "/" else factor * value
+    return factor
+
+
+def _scale(blank: str, start: int, end: int) -> float | None:
+    """The number a count `blank[start:end]` is multiplied by, read through brackets, products and divisions by
+    numbers and sum/avg/min/max (`sum(rate(errors[5m]) * 60)`: 60); 1 for none, None for one not read."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    parts = _split(blank, start, end, "multiplicative")
+    if len(parts) > 1:
+        factor = _numbers_factor(blank, parts)
+        for op, s, e in parts:
+            if factor is None or _is_number(blank[s:e]):
+                continue
+            inner = _scale(blank, s, e)
+            if inner is None or inner == 0:
+                return None
+            factor = factor / inner if op == "/" else factor * inner
+        return factor
+    call = _AGGREGATION_RE.match(blank, start)
+    if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
+        return _scale(blank, call.end(), _closing(blank, call.end() - 1))
+    return 1.0
+
+
+def _fills_no_traffic(query: str) -> bool:
+    """Whether the rendered `query` fills with a constant (`or on() vector(0)`) what a comparison before it drops, which
+    drops a step without traffic (0/0, NaN, or no traffic at all) too: of the ratio (`errors / total > 0`), of the
+    traffic (`errors / (total > 0)`), or in a mask (`and on() (errors > 0)`), so that such a step reads as the
+    constant."""
+    blank = promql_blanked(query)
+    start, end = _trimmed(blank, 0, len(blank))
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    parts = _split(blank, start, end, "set")
+    for index, (op, s, e) in enumerate(parts):
+        if index == 0 or op != "or" or _VECTOR_OF_RE.fullmatch(blank[s:e]) is None:
+            continue
+        # Anywhere before it: `errors / (total > 0) or on() vector(0)` has no sample where the traffic is 0 either.
+        filtered = _MATCHERS_RE.sub("", blank[start:s])
+        return _FILTERING_RE.search(filtered) is not None
+    return False
 
 
 def _one_series(blank: str, start: int, end: int) -> bool:
@@ -3100,7 +3246,7 @@ def _uncounted(query: str) -> str | None:
         return "quantile_over_time() keeps a quantile of a window's ratios"
     if _ROUND_RE.search(blank) is not None:
         return "round() keeps the ratio rounded to a multiple of its second argument (1 without one)"
-    return None
+    return _inexact_reading(query)
 
 
 def _bucket_share(query: str) -> bool:
@@ -3160,12 +3306,13 @@ def _traffic_clamped(field: str, query: str) -> str | None:
         if (floor := float(bound)) <= 0:
             continue
         shown = format_number(floor)
+        clamped = " ".join(query[arguments[0][1] : arguments[0][2]].split())
         return (
             f"{field} divides by a value clamped from below at {shown}: where the traffic it clamps is below {shown}, "
             f"the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
             f"{format_number(floor / 20)} reads 0.2%), so a quiet canary passes as one without errors, and a quiet "
-            "baseline fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the "
-            "steps without traffic out"
+            f"baseline fails a canary like it; divide by the traffic filtered instead, ({clamped} > 0), which leaves "
+            "the steps without traffic out"
         )
     return None
 

@@ -709,6 +709,18 @@ CHECKS.extend(
         ("payment-ratio-above-0-or-0", f"{_RATIO_OR_0} > 0 or on() vector(0)"),
     )
 )
+# The same filtered and filled ratio judged by the ranks alone (no events on either variant).
+CHECKS.append(
+    {key: value for key, value in _STEADY.items() if key != "max_relative_change"}
+    | {
+        "name": "payment-ratio-above-0-or-0-ranks",
+        "max_absolute_change": 0.005,
+        **{
+            side: {"query": f"{_RATIO_OR_0} > 0 or on() vector(0)".format(_selector(param))}
+            for side, param in (("canary", "canary_hash"), ("baseline", "stable_hash"))
+        },
+    }
+)
 
 
 @pytest.fixture
@@ -1269,6 +1281,15 @@ class TestRatioFilledAfterAFilter:
         assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
             "reason"
         ]
+
+    async def test_the_ranks_alone_do_not_pass_a_hung_canary(self, client, prometheus):
+        # Without events on either variant nothing counts the hung canary's traffic: its filled 0s since the workers
+        # hung read as a canary without errors, and the ranks passed it against kpiequal (no failed payments either).
+        body = await run(client, prometheus, "payment-ratio-above-0-or-0-ranks", "kpihung", stable_hash="kpiequal")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith(
+            "canary.query filters the ratio (a comparison, of it, of its traffic or in a mask)"
+        ), body["reason"]
 
 
 class TestNearTheFloatRange:

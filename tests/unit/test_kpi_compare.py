@@ -5211,6 +5211,180 @@ class TestCountsReadExactlyOrNotAtAll:
         assert judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE).outcome is Outcome.FAIL
 
 
+PODS_RATIO = (
+    'sum by (pod) (rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum by (pod) '
+    '(rate(requests_total{h="{{ canary_hash }}"}[5m]))'
+)
+
+
+class TestCountsOfAScaledOrSelectedRatio:
+    """A ratio scaled by a number, moved by one, or the highest (lowest) of several series' ratios is no share of the
+    events at each step: the mean of its samples times the events counts other events, so it gets no pooled counts."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / {REQUESTS_RATE} * 100",
+            f"100 * {ERRORS_RATE} / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) * 100",
+            f"{ERRORS_RATE} * 2 / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} * 60) / {REQUESTS_RATE}",
+            f'sum(rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) * 100) / {REQUESTS_RATE}',
+            f"avg({ERRORS_RATE} / {REQUESTS_RATE} * 100)",
+        ],
+        ids=[
+            "times-100",
+            "100-times",
+            "bracketed-times-100",
+            "numerator-times-2",
+            "numerator-bracketed",
+            "in-sum",
+            "in-avg",
+        ],
+    )
+    def test_a_scaled_ratio_is_not_counted_at_its_scale(self, query):
+        # A canary failing 0.9% against a baseline failing 0.1% of 2000 events each, in percent: 0.9 against 0.1,
+        # within 1 (percentage point). Before: counted as 90% against 10% of 2000 (1800 errors against 200), an interval
+        # within 1 that passed it; its 18 errors against 2 allow 1.32 points.
+        samples = ([0.9] * 61, [0.1] * 61)
+        judged = judge_counted(samples, (2000.0, 2000.0), query=query, max_relative_change=None, max_absolute_change=1)
+        assert judged.details["count_test"]["applied"] is False, judged.details["count_test"]
+        assert judged.details["count_test"]["why"].startswith("no pooled counts: the ratio is scaled by "), (
+            judged.details
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        # The same canary as written without the scale, in fractions: its counts do not pass it.
+        plain = judge_counted(
+            ([0.009] * 61, [0.001] * 61), (2000.0, 2000.0), max_relative_change=None, max_absolute_change=0.01
+        )
+        assert plain.outcome is Outcome.INCONCLUSIVE, plain.reason
+
+    def test_a_ratio_divided_by_a_number_is_not_counted(self):
+        judged = judge_counted(
+            ([0.0] * 61, [0.0] * 61), (100000.0, 100000.0), query=f"{ERRORS_RATE} / {REQUESTS_RATE} / 100", **ABSOLUTE
+        )
+        assert judged.details["count_test"]["why"] == (
+            "no pooled counts: the ratio is scaled by 0.01, so each step's share of the events counts as 0.01x of "
+            "them, and the mean of those times the events counts no events"
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+
+    def test_a_ratio_moved_by_a_number_is_not_counted(self):
+        judged = judge_counted(
+            ([0.05] * 61, [0.05] * 61),
+            (100000.0, 100000.0),
+            query=f"{ERRORS_RATE} / {REQUESTS_RATE} + 0.05",
+            **ABSOLUTE,
+        )
+        assert judged.details["count_test"]["why"].startswith("no pooled counts: the ratio is moved by a number")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+
+    @pytest.mark.parametrize(
+        ("query", "kept"),
+        [
+            (f"max({PODS_RATIO})", "max() of several series' ratios keeps the highest"),
+            (f"min({PODS_RATIO})", "min() of several series' ratios keeps the lowest"),
+            (f"max(({PODS_RATIO}))", "max() of several series' ratios keeps the highest"),
+            (
+                'max(rate(errors_total{h="{{ canary_hash }}"}[5m]) / rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+                "max() of several series' ratios keeps the highest",
+            ),
+            (f"topk(1, max({PODS_RATIO}))", "max() of several series' ratios keeps the highest"),
+        ],
+        ids=["max-of-pods", "min-of-pods", "max-bracketed", "max-of-series", "topk-of-max"],
+    )
+    def test_the_extreme_of_several_ratios_is_not_counted(self, query, kept):
+        # The worst pod's ratio times all the variant's events: before, a canary whose busy pod failed 4% read as its
+        # quiet pod at 0 (min), or a baseline as its worst pod (max), counted.
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"]["why"] == (
+            f"no pooled counts: {kept}, and the mean of those times the events counts no events"
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"({ERRORS_RATE} * 60) / ({REQUESTS_RATE} * 60)",
+            f"{ERRORS_RATE} * 60 / ({REQUESTS_RATE} * 60)",
+            f"1 - (1 - {ERRORS_RATE} / {REQUESTS_RATE})",
+            f"max({ERRORS_RATE} / {REQUESTS_RATE})",
+            f"max(sum({ERRORS_RATE}) / sum({REQUESTS_RATE}))",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} * 1",
+        ],
+        ids=[
+            "both-per-minute",
+            "both-per-minute-unbracketed",
+            "1-less-1-less",
+            "max-of-one",
+            "max-of-sums",
+            "times-1",
+        ],
+    )
+    def test_a_ratio_at_its_own_scale_is_counted(self, query):
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"]["applied"] is True, judged.details
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+    def test_a_scaled_ratio_with_events_on_both_is_warned_it_cannot_pass(self):
+        variants = TestMannWhitneyErrorRatio().variants(
+            f"{ERRORS_RATE} / {REQUESTS_RATE} * 100", ("canary", "baseline")
+        )
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.1, max_relative_change=None)
+        warned = [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings]
+        assert (
+            "canary.query gets no pooled counts: the ratio is scaled by 100, so each step's share of the events counts "
+            "as 100x of them: with events on both variants the ranks' pass of its samples (within 0 to 1) is "
+            "inconclusive, since no pooled counts confirm it, so this check cannot pass; compare the ratio itself "
+            "(sum(rate(errors[...])) / sum(rate(total[...]))) to have it judged by its pooled counts"
+        ) in warned, warned
+
+
+class TestFilledRatioWithoutEvents:
+    """Without events on both variants, the ranks' pass of a ratio filtered and filled with a constant (`errors / total
+    > 0 or on() vector(0)`) is inconclusive: a step without traffic (0/0) is dropped by the filter and read as the
+    constant, so a canary whose workers hung reads as one without errors."""
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / {REQUESTS_RATE} > 0 or on() vector(0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} != 0 or on() vector(0)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({ERRORS_RATE} == 0) or on() vector(0)",
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0) or on() vector(0)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE} > 0 or on() vector(0))",
+        ],
+        ids=["above-0", "not-0", "and-errors", "unless-no-errors", "traffic-filtered", "bracketed"],
+    )
+    def test_its_pass_without_events_is_inconclusive(self, query):
+        # Before: a pass (a hung canary, 0 at every step, against a baseline without errors, by the ranks alone).
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), None, query=query, **ABSOLUTE)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "canary.query filters the ratio (a comparison, of it, of its traffic or in a mask) and "
+        ), judged.reason
+        assert judged.details["count_test"]["applied"] is False
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / {REQUESTS_RATE} or on() vector(0)",
+            f"({ERRORS_RATE} > 0 or on() vector(0)) / {REQUESTS_RATE}",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} < bool 0.01 or on() vector(0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE}",
+        ],
+        ids=["unfiltered", "numerator-filled", "bool", "plain"],
+    )
+    def test_an_unfiltered_or_numerator_filled_ratio_still_passes_without_events(self, query):
+        # 0/0 stays NaN there (no value: no data), so the ranks' pass stands, with its note.
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), None, query=query, **ABSOLUTE)
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+
+RENDERED_REQUESTS = REQUESTS_RATE.replace("{{ canary_hash }}", "x")
+
+
 class TestTrafficClampedWarning:
     """A ratio KPI dividing by its traffic clamped from below at a number above 0 draws a load warning: a quiet
     variant's ratio reads lower than it is, whatever the method."""
@@ -5236,8 +5410,8 @@ class TestTrafficClampedWarning:
             f"canary.query divides by a value clamped from below at {bound}: where the traffic it clamps is below "
             f"{bound}, the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
             f"{float(bound) / 20:g} reads 0.2%), so a quiet canary passes as one without errors, and a quiet baseline "
-            "fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the steps "
-            "without traffic out"
+            f"fails a canary like it; divide by the traffic filtered instead, ({RENDERED_REQUESTS} > 0), which leaves "
+            "the steps without traffic out"
         ]
 
     @pytest.mark.parametrize(
