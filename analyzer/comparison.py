@@ -23,21 +23,26 @@ _RANGE_RE = re.compile(rf"^\s*(between|outside)\s+({_NUMBER})\s+and\s+({_NUMBER}
 # Values within this relative distance of a bound count as equal to it: 0.1 + 0.2 is 0.3 here, so a
 # computed value never lands on the wrong side of a bound by floating-point noise alone.
 _EQUAL_REL_TOL = 1e-9
-_EQUAL_ABS_TOL = 1e-12
+# A bound of 0 has no relative distance to forgive, and the rounding of larger numbers lands beside it
+# (1 - 0.9999999999999999 is 1.1e-16, which must not pass `> 0`): values within this of 0 count as equal to it.
+# Any other bound, however small, sets the scale it is judged at: an absolute tolerance there would blur it
+# (`<= 1e-13` passed 9e-13), and the rounding of the numbers compared is within 1e-9 of them.
+_ZERO_ABS_TOL = 1e-12
 
 
 def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL)
+    """Whether value `a` counts as equal to bound `b`: within 1e-9 of it, or within 1e-12 of a bound of 0."""
+    return math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=0.0 if b else _ZERO_ABS_TOL)
 
 
 # `_close` written out in each (the same call): every verdict compares, and a Python frame fewer per comparison.
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<": lambda a, b: a < b and not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
-    "<=": lambda a, b: a <= b or math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
-    ">": lambda a, b: a > b and not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
-    ">=": lambda a, b: a >= b or math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
+    "<": lambda a, b: a < b and not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=0.0 if b else _ZERO_ABS_TOL),
+    "<=": lambda a, b: a <= b or math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=0.0 if b else _ZERO_ABS_TOL),
+    ">": lambda a, b: a > b and not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=0.0 if b else _ZERO_ABS_TOL),
+    ">=": lambda a, b: a >= b or math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=0.0 if b else _ZERO_ABS_TOL),
     "==": _close,
-    "!=": lambda a, b: not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
+    "!=": lambda a, b: not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=0.0 if b else _ZERO_ABS_TOL),
 }
 _EXACT_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -246,6 +251,12 @@ def _bound(text: str, number: str) -> float:
     if not math.isfinite(bound):
         # 1e999 reads as infinity: a bound no value can cross, and no number an answer's threshold can show.
         raise ValueError(f"{text!r}: the bound {number} is beyond the range of a number")
+    if not bound and Decimal(number):
+        # Read as 0, it would take a bound of 0's tolerance: `<= 1e-400` would pass 9e-13.
+        raise ValueError(
+            f"{text!r}: the bound {number} is nearer 0 than any number but 0, and would read as 0: write 0 if 0 is "
+            "meant"
+        )
     return bound
 
 

@@ -155,6 +155,73 @@ class TestMatches:
         assert Condition.parse(text).matches(value) is False
 
 
+class TestSmallBounds:
+    """A non-zero bound, however small, is compared relatively (1e-9 of it): only a bound of 0, which has no
+    relative tolerance, counts a value within 1e-12 of it as equal to it."""
+
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [
+            # Before: within 1e-12 (absolute) of the bound, each of these counted as equal to it; a pass_if of the
+            # first four passed a value 9 (or 10) times its bound, a fail_if of the others missed one.
+            ("<= 1e-13", 9e-13, False),
+            (">= 1e-12", 1e-13, False),
+            ("== 1e-13", 9e-13, False),
+            ("between 1e-13 and 2e-13", 9e-13, False),
+            ("< 1e-12", 5e-13, True),
+            ("> 1e-13", 9e-13, True),
+            ("!= 1e-13", 9e-13, True),
+            ("outside 1e-12 and 1", 5e-13, True),
+            ("between -2e-13 and -1e-13", -9e-13, False),
+            ("> 1e-300", 1e-299, True),
+            # Rounding of the bound itself (1e-9 of it) is still forgiven.
+            ("<= 1e-13", 1e-13 * (1 + 1e-12), True),
+            ("< 1e-13", 1e-13 * (1 - 1e-12), False),
+            ("== 1e-13", 1e-13 * (1 + 1e-12), True),
+        ],
+    )
+    def test_values(self, text, value, expected):
+        assert Condition.parse(text).matches(value) is expected
+
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [
+            # Rounding of larger numbers lands beside 0 (1 - 0.9999999999999999 is 1.1e-16): it must not pass `> 0`.
+            ("> 0", 1 - 0.9999999999999999, False),
+            ("<= 0", 1 - 0.9999999999999999, True),
+            ("> -0", 5e-13, False),
+            ("< 0", -5e-13, False),
+            (">= 0", -1e-12, True),
+            ("== 0", 4e-13, True),
+            ("!= 0", 4e-13, False),
+            ("between 0 and 1e-13", -5e-13, True),
+            ("outside 0 and 1", -5e-13, False),
+            ("between -1 and 0", 1e-12, True),
+            # The absolute tolerance is 1e-12, and no wider.
+            ("> 0", 2e-12, True),
+            ("<= 0", 2e-12, False),
+            ("== 0", -2e-12, False),
+            ("between 0 and 1e-13", 5e-13, False),
+        ],
+    )
+    def test_a_bound_of_zero_counts_rounding_beside_it_as_equal(self, text, value, expected):
+        assert Condition.parse(text).matches(value) is expected
+
+    @pytest.mark.parametrize(("text", "number"), [("<= 1e-400", "1e-400"), ("between -2e-324 and 1", "-2e-324")])
+    def test_a_bound_a_number_reads_as_zero_is_refused(self, text, number):
+        # Read as 0, it took a bound of 0's tolerance: `<= 1e-400` passed 9e-13.
+        with pytest.raises(ValueError) as raised:
+            Condition.parse(text)
+        assert str(raised.value) == (
+            f"{text!r}: the bound {number} is nearer 0 than any number but 0, and would read as 0: write 0 if 0 is "
+            "meant"
+        )
+
+    @pytest.mark.parametrize("text", ["<= 0e5", "== -0.000", "between 0E-400 and 1", "> 5e-324"])
+    def test_a_zero_or_the_smallest_number_is_a_bound(self, text):
+        Condition.parse(text)
+
+
 class TestMatchesExactly:
     """An integer compares exactly with the bounds as written: no tolerance, no rounding to a float."""
 

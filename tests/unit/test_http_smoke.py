@@ -5045,6 +5045,22 @@ class TestJudgeJsonCompare:
         failures = judged({"json": [{"path": "$.price", **rule}]}, body=body).failures
         assert (not failures) == passes, failures
 
+    @pytest.mark.parametrize(
+        ("compare", "number", "passes"),
+        [
+            # Before: within 1e-12 (absolute) of the bound, 9e-13 was equal to 1e-13 and passed.
+            ("<= 1e-13", "9e-13", False),
+            ("<= 1e-13", "1e-13", True),
+            # A bound of 0 forgives the rounding beside it.
+            ("== 0", "4e-13", True),
+            ("> 0", "1.1102230246251565e-16", False),
+        ],
+    )
+    def test_a_fraction_near_zero_against_a_small_bound(self, compare, number, passes):
+        body = b'{"ratio": %s}' % number.encode()
+        failures = judged({"json": [{"path": "$.ratio", "compare": compare}]}, body=body).failures
+        assert [f.assertion for f in failures] == ([] if passes else ["json $.ratio compare"])
+
     @pytest.mark.parametrize("compare", ["> 0", "< 0", "!= 0"])
     def test_a_fraction_past_the_largest_float_passes_no_compare(self, compare):
         # 1e400 reads as infinity, which no condition accepts: an error page's overflow never passes a bound.

@@ -1284,6 +1284,34 @@ class TestValuesRoundedOntoAZeroBound:
         assert "float rounding" not in verdict.reason
 
 
+class TestSmallNonZeroBounds:
+    """A small non-zero bound is judged relatively, as any other: a value several times it is on its side of it, and
+    its reason names no rounding of 0."""
+
+    @pytest.mark.parametrize(
+        ("conditions", "value", "outcome"),
+        [
+            # Before: within 1e-12 (absolute) of the bound each value counted as equal to it, and each passed.
+            ({"pass_if": "<= 1e-13"}, 9e-13, Outcome.FAIL),
+            ({"pass_if": ">= 1e-12"}, 1e-13, Outcome.FAIL),
+            ({"pass_if": "== 1e-13"}, 9e-13, Outcome.FAIL),
+            ({"pass_if": "between 1e-13 and 2e-13"}, 9e-13, Outcome.FAIL),
+            ({"pass_if": "< 1", "fail_if": "> 1e-13"}, 9e-13, Outcome.FAIL),
+            ({"pass_if": "> -1", "fail_if": "< 1e-12"}, 5e-13, Outcome.FAIL),
+            ({"pass_if": "< 1", "fail_if": "!= 1e-13"}, 9e-13, Outcome.FAIL),
+            ({"pass_if": "< 1", "fail_if": "outside 1e-12 and 1"}, 5e-13, Outcome.FAIL),
+            # Before: failed "(within float rounding of 1e-12, ...)", a value half the bound.
+            ({"pass_if": "< 1e-12"}, 5e-13, Outcome.PASS),
+            ({"pass_if": "> 1e-13"}, 9e-13, Outcome.PASS),
+        ],
+    )
+    async def test_the_verdict(self, conditions, value, outcome):
+        check = PrometheusCheck.model_validate({**BASE, **conditions})
+        verdict = await check.evaluate(_Context([value]))  # type: ignore[arg-type]
+        assert verdict.outcome is outcome, verdict.reason
+        assert "float rounding" not in verdict.reason
+
+
 class TestDetailsNameWhatJudged:
     """The evidence shows fail_if and reduce when the check sets them, and no such key when it does not."""
 
