@@ -2384,6 +2384,23 @@ class TestLabelProbes:
         assert not carried.missing(
             {**results, carried.query: QueryResult(carried.query, "vector", answers[carried.beside[0]])}
         )
+        # Series of the metric it does not select, but by its matchers save one, lacking code: code is not on every
+        # series (`error="true"` on failures alone), and the total's lacking it prove no rename.
+        assert carried.unless == ('count(({__name__="req_total", code=""}) unless req_total{job="a"})',)
+        unless = QueryResult(carried.unless[0], "vector", answers[carried.beside[0]])
+        assert not carried.missing({**results, carried.unless[0]: unless})
+
+    def test_each_matcher_of_the_total_is_left_out_in_turn_for_the_unlabelled_series_elsewhere(self):
+        check = make(
+            ratio={
+                "errors": 'sum(rate(req_total{job="a", pod=~"c-.*", error="true"}[{{ window }}]))',
+                "total": 'sum(rate(req_total{job="a", pod=~"c-.*"}[{{ window }}]))',
+            }
+        )
+        assert check.plan({}).probes[-1].unless == (
+            'count(({__name__="req_total", pod=~"c-.*", error=""} or {__name__="req_total", job="a", error=""}) '
+            'unless req_total{job="a", pod=~"c-.*"})',
+        )
 
     def test_labels_the_total_selects_on_or_another_metrics_are_not_probed_so(self):
         for errors in (
@@ -3570,6 +3587,26 @@ class TestRulesDivided:
             aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
         )
         assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 1, evaluation.reason
+        assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details
+
+    @pytest.mark.parametrize(
+        ("fake", "asked"),
+        [
+            (lambda rules, sides: SidesPrometheus([], sides, rules_status=503), 0),
+            (lambda rules, sides: SidesPrometheus(rules, sides, answer="fail"), 1),
+            (lambda rules, sides: SidesPrometheus(rules, sides, answer="partial"), 1),
+        ],
+    )
+    async def test_errors_query_that_carries_no_label_passes_when_the_rules_api_or_sides_fail(
+        self, aiohttp_server, fake, asked
+    ):
+        # The check's own data pass: a rules API down, or the sides' query failing or partial, tells nothing.
+        fake = fake(self.rules(self.GROUPED), self.BY_CODE)
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
+        assert evaluation.verdict is Outcome.PASS and fake.sides_asked == asked, evaluation.reason
         assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details
 
 
