@@ -37,6 +37,7 @@ from analyzer.kinds import (
     label_written,
     may_answer_without_its_series,
     metric_selectors,
+    names_pattern,
     needed_labels,
     parse_duration,
     presence_query,
@@ -333,7 +334,7 @@ def _carried_probes(
                 continue
             named = set(needed_labels(total))
             for label in needed_labels(selector):
-                if label in named or (elsewhere := _unlabelled_elsewhere(total, label)) is None:
+                if label in named:
                     continue
                 inner = total[total.index("{") + 1 : -1].strip()
                 carrying = f'{total[:-1]}{", " if inner else ""}{label_written(label)}!=""}}'
@@ -345,7 +346,7 @@ def _carried_probes(
                     f"(a label renamed by a release, {label} to another name, on these series alone?); select the "
                     "errors by the label they carry",
                     beside=(f"count({total})",),
-                    unless=(elsewhere,),
+                    unless=(_unlabelled_elsewhere(names, total, label),),
                     unseen=f"{field} selector {selector}: no series {total_field} selector {total} selects found "
                     f"with label {label}",
                     metrics=names,
@@ -354,23 +355,13 @@ def _carried_probes(
     return list(probes.values())
 
 
-def _unlabelled_elsewhere(total: str, label: str) -> str | None:
-    """A query answering when series of `total`'s metric that it does not select lack `label`, among those selected by
-    its matchers but one (whichever): the label is then not on every series (`error="true"` on failures alone, the
-    stable pods' successes without it), and the total's series lacking it (a canary that never failed) prove no
-    rename. None when the selector cannot be read so, or has no matcher to leave out (it selects the whole metric)."""
-    matchers = selector_matchers(total)
-    if matchers is None:
-        return None
-    written = [f'{label_written(name)}{op}"{escape_promql_string(value, chr(34))}"' for name, op, value in matchers]
-    unlabelled = f'{label_written(label)}=""'
-    droppable = [index for index, (name, _, _) in enumerate(matchers) if name != "__name__"]
-    if not droppable:
-        return None
-    others = " or ".join(
-        "{" + ", ".join([*(w for i, w in enumerate(written) if i != index), unlabelled]) + "}" for index in droppable
-    )
-    return f"count(({others}) unless {total})"
+def _unlabelled_elsewhere(names: tuple[str, ...], total: str, label: str) -> str:
+    """A query answering when series of metric `names` that `total` does not select lack `label`: it is then not on
+    every series of the metric (`error="true"` on failures alone, the stable pods' successes without it), and the
+    total's series lacking it (a canary that never failed) prove no rename. Any such series, wherever they are: how
+    the total's matchers tell the canary from the rest (a pod hash, a track label, both) cannot be told."""
+    pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
+    return f'count({{__name__=~"{pattern}", {label_written(label)}=""}} unless {total})'
 
 
 class RatioSLI(BaseModel):

@@ -972,6 +972,7 @@ CHECKS = [
         "ratio": {part: query.replace("eb-shop", "eb-renamed") for part, query in SHOP_RATIO.items()},
     },
     # Failures alone carry `error` (data_error_budget_errlabel.py): a canary that never failed has no series with it.
+    # The canary told by two matchers: leaving out either one still selects none of the stable pods' series.
     {
         "name": "eb-errlabel",
         "kind": "error_budget",
@@ -979,7 +980,9 @@ CHECKS = [
         "objective": 99.9,
         "period": "30d",
         "ratio": {
-            part: query.replace("eb-shop", "eb-errlabel").replace('code=~"5.."', 'error="true"')
+            part: query.replace("eb_requests_total", "eb_errlabel_requests_total")
+            .replace('service="eb-shop"', 'service="eb-errlabel", track="canary"')
+            .replace('code=~"5.."', 'error="true"')
             for part, query in SHOP_RATIO.items()
         },
     },
