@@ -2401,6 +2401,13 @@ class TestLabelProbes:
     def test_a_matcher_that_matches_empty_is_not_probed(self):
         check = make(ratio={**RATIO, "errors": 'sum(rate(req_total{cdoe=~"5..|", a!="x", b=""}[{{ window }}]))'})
         assert [p.query for p in check.plan({}).probes] == [presence_query(["req_total"])]
+        # Nor asked of the total's series (a canary that never failed has no code="500" series, and needs none).
+        errors = 'sum(rate(req_total{job="a", code!~"2..", c=~".*", d!="200", e=~"5..|"}[{{ window }}]))'
+        check = make(ratio={"errors": errors, "total": 'sum(rate(req_total{job="a"}[{{ window }}]))'})
+        assert [p.query for p in check.plan({}).probes] == [
+            presence_query(["req_total"]),
+            label_presence_query(["req_total"], "job"),
+        ]
 
     def test_an_optional_metric_is_not_probed_for_its_labels(self):
         assert make(optional_metrics=["req_total"]).plan({}).probes == []
