@@ -607,6 +607,7 @@ class ErrorBudgetCheck(Check):
                     *((f"probe{index}.{number}", q) for number, q in enumerate(probe.together)),
                     # A query the windows already send (Pyrra's totals) goes once: QueryBatch.of keeps the first.
                     *((f"probe{index}.beside{number}", q) for number, q in enumerate(probe.beside)),
+                    *((f"probe{index}.unless{number}", q) for number, q in enumerate(probe.unless)),
                 )
             }
         }

@@ -37,6 +37,7 @@ from analyzer.kinds import (
     label_written,
     may_answer_without_its_series,
     metric_selectors,
+    names_pattern,
     needed_labels,
     parse_duration,
     presence_query,
@@ -345,12 +346,22 @@ def _carried_probes(
                     f"(a label renamed by a release, {label} to another name, on these series alone?); select the "
                     "errors by the label they carry",
                     beside=(f"count({total})",),
+                    unless=(_unlabelled_elsewhere(names, total, label),),
                     unseen=f"{field} selector {selector}: no series {total_field} selector {total} selects found "
                     f"with label {label}",
                     metrics=names,
                     label=label,
                 )
     return list(probes.values())
+
+
+def _unlabelled_elsewhere(names: tuple[str, ...], total: str, label: str) -> str:
+    """A query answering when series of metric `names` that `total` does not select lack `label`: it is then not on
+    every series of the metric (`error="true"` on failures alone, the stable pods' successes without it), and the
+    total's series lacking it (a canary that never failed) prove no rename. Any such series, wherever they are: how
+    the total's matchers tell the canary from the rest (a pod hash, a track label, both) cannot be told."""
+    pattern = escape_promql_string(names_pattern(sorted(set(names))), '"')
+    return f'count({{__name__=~"{pattern}", {label_written(label)}=""}} unless {total})'
 
 
 class RatioSLI(BaseModel):

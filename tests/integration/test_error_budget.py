@@ -971,6 +971,21 @@ CHECKS = [
         "period": "30d",
         "ratio": {part: query.replace("eb-shop", "eb-renamed") for part, query in SHOP_RATIO.items()},
     },
+    # Failures alone carry `error` (data_error_budget_errlabel.py): a canary that never failed has no series with it.
+    # The canary told by two matchers: leaving out either one still selects none of the stable pods' series.
+    {
+        "name": "eb-errlabel",
+        "kind": "error_budget",
+        "params": CANARY,
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {
+            part: query.replace("eb_requests_total", "eb_errlabel_requests_total")
+            .replace('service="eb-shop"', 'service="eb-errlabel", track="canary"')
+            .replace('code=~"5.."', 'error="true"')
+            for part, query in SHOP_RATIO.items()
+        },
+    },
     # The same rules with sloth.errors_query written `sum(...)`, not as the SLO's error_query (grouped by code): its
     # series match sloth.total_query's, the rules' do not.
     *(sloth_check(job, name=f"ebr-sloth-{job}-sum-errors") for job in ("slnv", "slby")),
@@ -1136,9 +1151,10 @@ class TestCanaryRatio:
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
         # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), the 5m window's blind
         # query (see with_blind_query), and the probes of eb_requests_total and of its labels service,
-        # rollouts_pod_template_hash and code, and whether the total's series carry code (count of those that do, and
-        # of all), sent as one query for the windows and the probes and one for the (optional) period.
-        assert len(result.details["queries"]) == 15
+        # rollouts_pod_template_hash and code, and whether the total's series carry code (count of those that do, of
+        # all, and of the metric's others lacking it), sent as one query for the windows and the probes and one for the
+        # (optional) period.
+        assert len(result.details["queries"]) == 16
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -1158,8 +1174,9 @@ class TestOneQuery:
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
         # With the 5m window's blind query, the probes of eb_requests_total's labels service and code, and whether the
-        # total's series carry code, which only the errors select on (count of those that do, and of all).
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 22
+        # total's series carry code, which only the errors select on (count of those that do, of all, and of the
+        # metric's others lacking it).
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 23
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(
             (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
         )
@@ -1857,6 +1874,17 @@ class TestRenamedLabel:
     async def test_no_series_at_all_is_no_data(self, evaluate):
         result = await evaluate("eb-renamed", canary_hash="absent1")
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+
+    async def test_a_label_only_failures_carry_is_no_rename_on_a_canary_that_never_failed(self, evaluate):
+        # The service's other series (the stable pods' successes) lack it too. Before: ERROR check_misconfigured "label
+        # error is on none of the series ratio.total selector ... selects now": a healthy canary's release blocked.
+        result = await evaluate("eb-errlabel", canary_hash="healthy3")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
+    async def test_a_label_only_failures_carry_counts_a_failing_canarys(self, evaluate):
+        result = await evaluate("eb-errlabel", canary_hash="failing3")
+        assert result.verdict is Outcome.FAIL, result.reason
+        assert windows(result)["1h"]["burn_rate"] == pytest.approx(50, rel=1e-6)
 
 
 class TestSlothPeriodUnrecorded:

@@ -2384,6 +2384,11 @@ class TestLabelProbes:
         assert not carried.missing(
             {**results, carried.query: QueryResult(carried.query, "vector", answers[carried.beside[0]])}
         )
+        # Series of the metric it does not select lacking code: code is not on every series (`error="true"` on
+        # failures alone), and the total's lacking it prove no rename.
+        assert carried.unless == ('count({__name__=~"req_total", code=""} unless req_total{job="a"})',)
+        unless = QueryResult(carried.unless[0], "vector", answers[carried.beside[0]])
+        assert not carried.missing({**results, carried.unless[0]: unless})
 
     def test_labels_the_total_selects_on_or_another_metrics_are_not_probed_so(self):
         for errors in (
@@ -2396,6 +2401,13 @@ class TestLabelProbes:
     def test_a_matcher_that_matches_empty_is_not_probed(self):
         check = make(ratio={**RATIO, "errors": 'sum(rate(req_total{cdoe=~"5..|", a!="x", b=""}[{{ window }}]))'})
         assert [p.query for p in check.plan({}).probes] == [presence_query(["req_total"])]
+        # Nor asked of the total's series (a canary that never failed has no code="500" series, and needs none).
+        errors = 'sum(rate(req_total{job="a", code!~"2..", c=~".*", d!="200", e=~"5..|"}[{{ window }}]))'
+        check = make(ratio={"errors": errors, "total": 'sum(rate(req_total{job="a"}[{{ window }}]))'})
+        assert [p.query for p in check.plan({}).probes] == [
+            presence_query(["req_total"]),
+            label_presence_query(["req_total"], "job"),
+        ]
 
     def test_an_optional_metric_is_not_probed_for_its_labels(self):
         assert make(optional_metrics=["req_total"]).plan({}).probes == []
@@ -3570,6 +3582,26 @@ class TestRulesDivided:
             aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
         )
         assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 1, evaluation.reason
+        assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details
+
+    @pytest.mark.parametrize(
+        ("fake", "asked"),
+        [
+            (lambda rules, sides: SidesPrometheus([], sides, rules_status=503), 0),
+            (lambda rules, sides: SidesPrometheus(rules, sides, answer="fail"), 1),
+            (lambda rules, sides: SidesPrometheus(rules, sides, answer="partial"), 1),
+        ],
+    )
+    async def test_errors_query_that_carries_no_label_passes_when_the_rules_api_or_sides_fail(
+        self, aiohttp_server, fake, asked
+    ):
+        # The check's own data pass: a rules API down, or the sides' query failing or partial, tells nothing.
+        fake = fake(self.rules(self.GROUPED), self.BY_CODE)
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
+        assert evaluation.verdict is Outcome.PASS and fake.sides_asked == asked, evaluation.reason
         assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details
 
 
