@@ -251,11 +251,20 @@ def _sloth_tiers(period: str, windows: Mapping[float, list[dict[str, Any]]], fie
 
 
 def _percent(value: Any, field: str) -> float:
-    """A percent from a string or number, exact in decimal ("99.9" -> 99.9, never 99.90000000000001)."""
+    """A percent from a string or number, exact in decimal ("99.9" -> 99.9, never 99.90000000000001); ValueError for
+    one above 0 and below 1, a ratio written where the percent belongs, naming the percent meant."""
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(f"{field} {value!r} is not a number") from None
+    if number.is_finite() and 0 < number < 1:
+        # Pyrra's target, Sloth's objective and OpenSLO's targetPercent are percents: 0.999 there is an SLO of
+        # 0.999%, whose budget is nearly every request (Pyrra's own rules are then wrong as well).
+        meant = format((number * 100).normalize(), "f")
+        raise ValueError(
+            f"{field} {value!r} is a percent, and an objective of {number}% lets nearly every request fail: "
+            f"for the ratio {number}, write {meant} in the SLO"
+        )
     return _rounded(number, value, field)
 
 

@@ -209,6 +209,36 @@ class TestPyrra:
         assert check["objective"] == 99 and check["period"] == "2w"
 
 
+class TestObjectivesWrittenAsRatios:
+    """A percent field written as a ratio (0.999 for 99.9) is refused, naming the field and the percent meant."""
+
+    @pytest.mark.parametrize(
+        ("text", "field", "written", "meant"),
+        [
+            (PYRRA.replace('target: "99.9"', 'target: "0.999"'), "spec.target", "'0.999'", "99.9"),
+            (PYRRA.replace('target: "99.9"', "target: 0.5"), "spec.target", "0.5", "50"),
+            (SLOTH_SPEC.replace("objective: 99.95", "objective: 0.9995"), "slos[0].objective", "0.9995", "99.95"),
+            (
+                OPENSLO_INLINE_BAD.replace("targetPercent: 99.9", "targetPercent: 0.999"),
+                "objectives[1].targetPercent",
+                "0.999",
+                "99.9",
+            ),
+        ],
+    )
+    def test_refused_naming_the_percent_meant(self, text, field, written, meant):
+        with pytest.raises(ValueError) as raised:
+            convert(docs(text))
+        message = str(raised.value)
+        assert f"{field} {written} is a percent" in message
+        assert f"write {meant}" in message
+
+    @pytest.mark.parametrize("target", ['"1"', '"99.9"', '"50"'])
+    def test_a_percent_of_one_or_more_is_kept(self, target):
+        [check] = convert(docs(PYRRA.replace('target: "99.9"', f"target: {target}")))
+        assert check["objective"] == float(target.strip('"'))
+
+
 class TestImportedWarnings:
     """An imported check warns only of what applies to its SLO type, each warning saying what to do for it."""
 
