@@ -15,7 +15,7 @@ from markupsafe import Markup
 from analyzer.check import Check
 from analyzer.comparison import Condition, exceeds
 from analyzer.errors import CheckError, ConfigError
-from analyzer.models import Outcome, clip, format_number
+from analyzer.models import Outcome, Threshold, clip, format_number, format_value
 from analyzer.params import parse_duration
 from analyzer.redaction import REDACTED
 from analyzer.sources import Series, Sources
@@ -48,6 +48,7 @@ class Evidence:
     kind: str
     verdict: str
     value: float | None
+    threshold: Threshold
     evaluated_at: datetime
     details: Mapping[str, Any]
     args: Mapping[str, Any]
@@ -168,7 +169,7 @@ def _evaluated_mark(evidence: Evidence) -> list[plots.Mark]:
         plots.Mark(
             evidence.evaluated_at.timestamp(),
             evidence.value,
-            f"evaluated value {format_number(evidence.value)} ({evidence.verdict})",
+            f"evaluated value {format_value(evidence.value, evidence.threshold)} ({evidence.verdict})",
             f"evaluated {evidence.verdict}",
         )
     ]

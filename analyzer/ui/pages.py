@@ -354,7 +354,7 @@ async def index(request: web.Request) -> web.Response:
         ),
         "catalog_version": catalog.version,
         "format_time": format_time,
-        "format_number": format_number,
+        "format_value": format_value,
         **_common(request),
     }
     return aiohttp_jinja2.render_template("index.html", request, context, status=404 if problem else 200)
@@ -948,6 +948,7 @@ async def _render_verdict(
             entry["kind"],
             entry["verdict"],
             entry["value"],
+            entry["threshold"],
             at,
             details,
             entry.get("evidence_args", entry["args"]),

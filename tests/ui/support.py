@@ -143,6 +143,25 @@ def checks(target_url: str) -> list[dict[str, Any]]:
     ]
 
 
+# Values a page rounded to 6 digits read as their threshold (80) or as 100, beside a verdict they contradict.
+NEAR_CHECKS = (
+    {
+        "name": "near-threshold",
+        "kind": "prometheus",
+        "description": "a value just under its threshold",
+        "query": "vector(79.9999999)",
+        "pass_if": "< 80",
+    },
+    {
+        "name": "near-hundred",
+        "kind": "prometheus",
+        "description": "a value just under 100",
+        "query": "vector(99.99999999999999)",
+        "pass_if": "> 50",
+    },
+)
+
+
 async def _target(request: web.Request) -> web.Response:
     if request.path == "/hostile":
         return web.Response(text=HOSTILE, content_type="text/html")

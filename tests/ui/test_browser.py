@@ -20,6 +20,7 @@ from tests.ui.support import (
     CANARY,
     ERROR_RATE_LIMIT,
     KPI_PARAMS,
+    NEAR_CHECKS,
     SHOP_RATIO,
     TOKEN,
     Served,
@@ -609,6 +610,61 @@ class TestTheCatalogOnAPhone:
         row = browser.find_element(By.CSS_SELECTOR, "table.catalog tbody tr")
         assert len({cell.location["y"] for cell in row.find_elements(By.TAG_NAME, "td")}) == 1
         assert browser.find_element(By.CSS_SELECTOR, "table.catalog thead").is_displayed()
+
+
+# The longest name a token's file takes (255 characters), with no space to break at.
+LONG_TOKEN_NAME = "ci-" + "0123456789abcdef" * 15 + "0123456789ab"
+LONG_TOKEN = "long-name-token/0123456789abcdef=="
+
+
+@pytest.fixture(scope="module")
+def near_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth on, a second token named LONG_TOKEN_NAME, and the checks of NEAR_CHECKS."""
+    tmp = tmp_path_factory.mktemp("ui-near")
+    (tmp / "tokens").mkdir()
+    (tmp / "tokens" / LONG_TOKEN_NAME).write_text(LONG_TOKEN)
+    with serve(prometheus.url, tmp, auth=True, extra_checks=NEAR_CHECKS) as server:
+        yield server
+
+
+class TestTheListOnADesktop:
+    """At 1280 px a row's value reads as judged and the longest token name wraps: the list does not scroll sideways."""
+
+    def test_a_value_under_its_threshold_asked_by_the_longest_token_name(self, browser, near_served, prometheus):
+        import requests
+        from selenium.webdriver.common.by import By
+
+        asked = requests.get(
+            near_served.url + f"/api/v1/checks/near-threshold/run?at={prometheus.anchor}",
+            headers={"Authorization": f"Bearer {LONG_TOKEN}"},
+            timeout=60,
+        )
+        assert asked.json()["verdict"] == "pass"
+        assert len(LONG_TOKEN_NAME) == 255
+        try:
+            browser.get(near_served.url + "/ui/login")
+            browser.delete_all_cookies()
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+            login(browser, near_served)
+            browser.get(near_served.url + "/ui/?check=near-threshold")
+            row = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+            # Not "80", its threshold, beside a pass.
+            assert row.find_element(By.CSS_SELECTOR, "td[data-label=value]").text == "79.9999999"
+            by = row.find_element(By.CSS_SELECTOR, "td[data-label=check] .asked-by")
+            assert by.text.replace("\n", "") == f"asked by {LONG_TOKEN_NAME}"
+            table = browser.find_element(By.CSS_SELECTOR, "table.verdicts")
+            box = table.find_element(By.XPATH, "..")
+            widths = browser.execute_script(
+                "return [arguments[0].getBoundingClientRect().width, arguments[1].clientWidth,"
+                " arguments[1].scrollWidth]",
+                table,
+                box,
+            )
+            assert widths[0] <= widths[1] and widths[2] <= widths[1], widths
+            assert browser.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+        finally:
+            # The other tests' server knows only TOKEN: signed_in signs in again.
+            browser.delete_all_cookies()
 
 
 # eb-search serves 0.02% errors for 7 days (tests/integration/data_error_budget.py): at 99.9% it keeps 80% of its

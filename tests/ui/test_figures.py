@@ -14,6 +14,7 @@ from analyzer.ui.figures import (
     Evidence,
     _error_budget,
     _error_ratio_promql,
+    _evaluated_mark,
     _http_smoke,
     _judged_first,
     _judged_tier,
@@ -28,7 +29,7 @@ AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 def budget_evidence(verdict: str, remaining: float, gate: float | None) -> Evidence:
     details: dict[str, Any] = {"period": "7d", "budget": {"remaining": remaining, "min_budget_remaining": gate}}
-    return Evidence("budget", "error_budget", verdict, remaining, AT, details, {})
+    return Evidence("budget", "error_budget", verdict, remaining, gate, AT, details, {})
 
 
 def meter_class(evidence: Evidence) -> str:
@@ -161,7 +162,7 @@ class TestJudgedFirst:
     @staticmethod
     def order(verdict: str, value: float, judged: list[tuple[str, str, float]], answered: list[str]) -> list[str]:
         details = {"series": [{"labels": {"pod": pod}, "verdict": v, "value": x} for pod, v, x in judged]}
-        evidence = Evidence("pods", "prometheus", verdict, value, AT, details, {})
+        evidence = Evidence("pods", "prometheus", verdict, value, None, AT, details, {})
         drawn = _judged_first([Series({"pod": pod}, []) for pod in answered], evidence)
         return [series.labels["pod"] for series in drawn]
 
@@ -176,12 +177,29 @@ class TestJudgedFirst:
     def test_reduced_by_max_the_largest_first(self):
         # `reduce: max` gives no series a verdict of its own: the one its value is of is the one that decided.
         details = {"series": [{"labels": {"pod": pod}, "value": value} for pod, value in (("a", 0.1), ("b", 0.7))]}
-        evidence = Evidence("pods", "prometheus", "fail", 0.7, AT, details, {})
+        evidence = Evidence("pods", "prometheus", "fail", 0.7, None, AT, details, {})
         drawn = _judged_first([Series({"pod": "a"}, []), Series({"pod": "b"}, [])], evidence)
         assert [one.labels["pod"] for one in drawn] == ["b", "a"]
 
     def test_series_the_evaluation_did_not_see_keep_their_order(self):
         assert self.order("fail", 0.9, [], ["b", "a"]) == ["b", "a"]
+
+
+class TestEvaluatedMark:
+    """The evaluated value's point is labelled with the digits that tell it from its threshold or 100."""
+
+    @pytest.mark.parametrize(
+        ("value", "threshold", "shown"),
+        [
+            (79.9999999, 80.0, "79.9999999"),
+            (80.0000001, [10.0, 80.0], "80.0000001"),
+            (99.99999999999999, 80.0, "99.99999999999999"),
+            (0.123456789, 0.5, "0.123457"),
+        ],
+    )
+    def test_its_label(self, value, threshold, shown):
+        (mark,) = _evaluated_mark(Evidence("c", "prometheus", "pass", value, threshold, AT, {}, {}))
+        assert mark.label == f"evaluated value {shown} (pass)"
 
 
 class TestErrorRatioPromql:
@@ -272,7 +290,7 @@ class TestRepeatedStepLatency:
         # One request of 200 took 300 ms: the step fails min_success_ratio 1 on it, its p99 (15 ms) far below 100.
         repeat = {"requests": 200, "p50_ms": 10.0, "p95_ms": 12.0, "p99_ms": 15.0, "max_p95_ms": None}
         step = {"name": "burst", "outcome": "fail", "status": 200, "latency_ms": 300.0, "repeat": repeat}
-        evidence = Evidence("smoke", "http_smoke", "fail", 0.0, AT, {"steps": [step]}, {})
+        evidence = Evidence("smoke", "http_smoke", "fail", 0.0, None, AT, {"steps": [step]}, {})
         (_, latency) = _http_smoke(evidence, check)
         marks = dict(re.findall(r'<circle [^>]*class="mark ([a-z0-9]+)" data-value="([^"]+)"', str(latency.svg)))
         # Before: p50, p95 and p99 alone, every one left of the max_latency line beside a step that failed on it.
@@ -304,7 +322,7 @@ class TestHiddenQuery:
         ],
     )
     async def test_the_refusal_says_what_was_hidden(self, query, args, said):
-        evidence = Evidence("c", "prometheus", "pass", 1.0, AT, {"queries": [query]}, args)
+        evidence = Evidence("c", "prometheus", "pass", 1.0, None, AT, {"queries": [query]}, args)
         (figure,) = await figures(evidence, None, None, 5.0, lambda *_: "")
         assert figure.svg is None
         assert figure.note == (

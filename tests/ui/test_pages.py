@@ -19,7 +19,7 @@ from analyzer.settings import Settings
 from analyzer.ui.pages import _changed_since, _measures, _value_text
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
-from tests.ui.support import TOKEN, checks, serve
+from tests.ui.support import NEAR_CHECKS, TOKEN, checks, serve
 
 pytestmark = pytest.mark.integration
 
@@ -331,6 +331,37 @@ class TestFacts:
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text
         assert 'id="value">none<' in page
         assert 'id="value-means"' not in page
+
+
+@pytest.fixture(scope="module")
+def near_served(prometheus, tmp_path_factory: pytest.TempPathFactory):
+    """The analyzer with auth on and the checks of NEAR_CHECKS besides the UI catalog."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-near"), auth=True, extra_checks=NEAR_CHECKS) as server:
+        yield server
+
+
+class TestValuesBesideTheirThreshold:
+    """The list and a verdict's plot write a value with the digits that tell it from its threshold or 100."""
+
+    @pytest.mark.parametrize(
+        ("check", "shown"), [("near-threshold", "79.9999999"), ("near-hundred", "99.99999999999999")]
+    )
+    def test_the_list_row(self, near_served, prometheus, check, shown):
+        assert (
+            get(near_served, f"/api/v1/checks/{check}/run?at={prometheus.anchor}", headers=BEARER).json()["verdict"]
+            == "pass"
+        )
+        page = get(near_served, f"/ui/?check={check}", headers=BEARER).text
+        assert re.findall(r'<td role="cell" data-label="value">([^<]*)</td>', page) == [shown]
+
+    @pytest.mark.parametrize(
+        ("check", "shown"), [("near-threshold", "79.9999999"), ("near-hundred", "99.99999999999999")]
+    )
+    def test_the_plot_s_evaluated_value(self, near_served, prometheus, check, shown):
+        page = get(near_served, f"/ui/checks/{check}/run?at={prometheus.anchor}", headers=BEARER).text
+        assert f'id="value">{shown}<' in page
+        marks = re.findall(r"evaluated value ([^ ]+) \(pass\)", page)
+        assert marks and set(marks) == {shown}
 
 
 class TestRangePlot:
