@@ -3892,6 +3892,10 @@ class TestProvidersArgoRefusesAtEachMeasurement:
             ("datadog", {"query": "x", "apiVersion": "{{args.version}}", "aggregator": "avg"}),
             ("datadog", {"apiVersion": "v2", "queries": {"a": "x", "b": "y"}, "formula": "{{args.formula}}"}),
             ("datadog", {"query": "x", "secretRef": {"name": "{{args.secret}}", "namespaced": True}}),
+            ("datadog", {"query": "x", "secretRef": {"namespaced": False}}),
+            # An arg may fill in an empty aggregator, or query: left to where it is filled in.
+            ("datadog", {"query": "x", "aggregator": "{{args.aggregator}}"}),
+            ("datadog", {"apiVersion": "v2", "query": "{{args.query}}", "queries": {"a": "x"}}),
             # Empty, each is dropped (omitempty) from the AnalysisRun Argo creates, which the CRD's default fills.
             ("datadog", {"query": "x", "interval": "", "requestTimeout": ""}),
             ("datadog", {"query": "x", "interval": "{{args.interval}}", "requestTimeout": "{{args.timeout}}"}),
