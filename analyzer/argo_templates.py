@@ -2701,55 +2701,119 @@ def _absent(fields: dict[str, Any], name: str) -> bool:
 
 def _datadog_refusal(fields: dict[str, Any]) -> str | None:
     """The first refusal of Argo's datadog provider as it is made (metricproviders/datadog/datadog.go, findCredentials
-    and validateIncomingProps), with apiVersion v1 unless given (the CRD's default)."""
-    if any(_given_elsewhere(value) for value in fields.values()):
-        return None
+    and validateIncomingProps, then Run's durations), with apiVersion v1 unless given (the CRD's default). A rule
+    reading a field an arg fills in (`{{args.query}}`) is left to where it is filled in; the others hold."""
     secret = fields.get("secretRef")
-    if isinstance(secret, dict) and secret.get("namespaced") is True and _absent(secret, "name"):
+    if (
+        isinstance(secret, dict)
+        and secret.get("namespaced") is True
+        and not _given_elsewhere(secret.get("name"))
+        and _absent(secret, "name")
+    ):
         return (
             "has secretRef.namespaced without secretRef.name: Argo refuses the provider (secret name is required for "
             "namespaced credentials)"
         )
     queries = fields.get("queries")
     many = len(queries) if isinstance(queries, dict) else 0
-    v1 = fields.get("apiVersion", "v1") == "v1"
+    version = fields.get("apiVersion", "v1")
+    v1 = version == "v1"
     refusals = [
         (
+            ("query", "queries"),
             _absent(fields, "query") and not many,
             "has neither query nor queries: Argo refuses the provider (Must have either a query or queries)",
         ),
-        (not _absent(fields, "query") and many > 0, "has both query and queries: Argo refuses the provider"),
         (
+            ("query", "queries"),
+            not _absent(fields, "query") and many > 0,
+            "has both query and queries: Argo refuses the provider",
+        ),
+        (
+            ("apiVersion", "query"),
             v1 and _absent(fields, "query"),
             "has queries, which apiVersion v1 (the CRD's default) does not read: Argo refuses the provider (Query is "
             "empty. API Version v1 only supports using the query parameter); set apiVersion: v2",
         ),
         (
+            ("formula", "queries"),
             not _absent(fields, "formula") and not many,
             "has a formula without queries: Argo refuses the provider (Formula are only valid when queries are set)",
         ),
         (
+            ("formula", "queries"),
             _absent(fields, "formula") and many > 1,
             f"has {many} queries without a formula: Argo refuses the provider (When multiple queries are provided "
             "you must include a formula)",
         ),
         (
+            ("apiVersion", "aggregator"),
             v1 and not _absent(fields, "aggregator"),
             "has an aggregator, which apiVersion v1 (the CRD's default) does not take: Argo refuses the provider "
             "(Aggregator is not supported in v1); set apiVersion: v2",
         ),
     ]
-    return next((refusal for refused, refusal in refusals if refused), None)
+    for read, refused, refusal in refusals:
+        if refused and not any(_given_elsewhere(fields.get(name)) for name in read):
+            return refusal
+    # Run reads the interval (the CRD's default 5m when left out), then a requestTimeout given, before it queries.
+    for name in ("interval", "requestTimeout"):
+        value = fields.get(name)
+        # An empty one is the CRD's default (5m, 10s) by the AnalysisRun Argo creates: Go's omitempty drops it.
+        if isinstance(value, str) and value and not _given_elsewhere(value) and _go_duration_problem(value):
+            return (
+                f"has {name} {value!r}, no Go duration: Argo errs at each measurement before it queries "
+                "(time.ParseDuration refuses it); write one, e.g. 5m"
+            )
+    return None
 
 
 def _prometheus_refusal(fields: dict[str, Any]) -> str | None:
-    """An empty query, which Argo sends as it is (metricproviders/prometheus/prometheus.go, executeQuery) and
-    Prometheus answers 400."""
+    """What Argo's prometheus provider refuses before it queries (metricproviders/prometheus/prometheus.go,
+    NewPrometheusAPI and NewPrometheusProvider: an address given that is no URL, basicAuth with one of its two,
+    oauth2's tokenUrl without clientId or clientSecret, a negative timeout), or an empty query, which Argo sends as
+    it is (executeQuery) and Prometheus answers 400. A field an arg fills in is left to where it is filled in."""
+    address = fields.get("address")
+    if isinstance(address, str) and address and not _given_elsewhere(address) and not _go_is_url(address):
+        return (
+            f"has address {address!r}, no URL (scheme and host): Argo refuses the provider (prometheus address is "
+            "not is url format); write one, e.g. http://prometheus:9090"
+        )
+    authentication = fields.get("authentication")
+    authentication = authentication if isinstance(authentication, dict) else {}
+    for holder, when, needed in (
+        ("basicAuth", None, ("username", "password")),
+        ("oauth2", "tokenUrl", ("clientId", "clientSecret")),
+    ):
+        auth = authentication.get(holder)
+        if not isinstance(auth, dict) or any(_given_elsewhere(value) for value in auth.values()):
+            continue
+        used = not _absent(auth, when) if when else any(not _absent(auth, name) for name in needed)
+        missing = [name for name in needed if _absent(auth, name)]
+        if used and missing:
+            given = f"authentication.{holder}.{when}" if when else f"authentication.{holder}"
+            return (
+                f"has {given} without its {missing[0]}: Argo refuses the provider (missing mandatory parameter in "
+                f"metric for {'OAuth2' if when else 'basic auth'} setup)"
+            )
+    timeout = fields.get("timeout")
+    if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout < 0:
+        return f"has timeout {timeout}: Argo refuses the provider (prometheus timeout should not be negative)"
     if not _absent(fields, "query"):
         return None
     return (
         "has no query: Argo sends an empty one, which Prometheus refuses (400 bad_data: no expression found in input)"
     )
+
+
+def _go_is_url(text: str) -> bool:
+    """Whether Argo's IsUrl takes `text`: Go's url.Parse reads a scheme and a host in it (`prometheus:9090` holds no
+    host; `//p:9090` no scheme). Read leniently: a text Python parses and Go may not is taken."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and bool(parts.netloc.rpartition("@")[2])
 
 
 def _graphite_refusal(fields: dict[str, Any]) -> str | None:

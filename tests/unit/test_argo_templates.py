@@ -3795,6 +3795,45 @@ class TestProvidersArgoRefusesAtEachMeasurement:
             ),
             ("prometheus", {"address": "http://prometheus:9090"}, "has no query: Argo sends an empty one, which Pro"),
             ("prometheus", {"address": "http://prometheus:9090", "query": ""}, "has no query"),
+            # prometheus.go, NewPrometheusAPI and NewPrometheusProvider: refused before any query.
+            ("prometheus", {"address": "prometheus:9090", "query": "up"}, "has address 'prometheus:9090', no URL"),
+            ("prometheus", {"address": "/prometheus", "query": "up"}, "has address '/prometheus', no URL"),
+            ("prometheus", {"address": "http://p:9090", "query": "up", "timeout": -1}, "has timeout -1: Argo"),
+            (
+                "prometheus",
+                {"address": "http://p:9090", "query": "up", "authentication": {"basicAuth": {"username": "u"}}},
+                "has authentication.basicAuth without its password: Argo refuses",
+            ),
+            (
+                "prometheus",
+                {"address": "http://p:9090", "query": "up", "authentication": {"basicAuth": {"password": "p"}}},
+                "has authentication.basicAuth without its username: Argo refuses",
+            ),
+            (
+                "prometheus",
+                {
+                    "address": "http://p:9090",
+                    "query": "up",
+                    "authentication": {"oauth2": {"tokenUrl": "http://t/token", "clientId": "c"}},
+                },
+                "has authentication.oauth2.tokenUrl without its clientSecret: Argo refuses",
+            ),
+            (
+                "prometheus",
+                {"address": "http://p:9090", "query": "up", "authentication": {"oauth2": {"tokenUrl": "http://t"}}},
+                "has authentication.oauth2.tokenUrl without its clientId: Argo refuses",
+            ),
+            # datadog.go, Run: each measurement reads them before it queries.
+            ("datadog", {"query": "x", "interval": "5"}, "has interval '5', no Go duration: Argo errs"),
+            ("datadog", {"query": "x", "requestTimeout": "10"}, "has requestTimeout '10', no Go duration: Argo"),
+            # A rule reading no field an arg fills in holds (before: one such field left every rule out).
+            ("datadog", {"query": "{{args.query}}", "aggregator": "avg"}, "has an aggregator, which apiVersion v1"),
+            ("datadog", {"query": "{{args.query}}", "interval": "5"}, "has interval '5', no Go duration"),
+            (
+                "datadog",
+                {"query": "x", "secretRef": {"name": "{{args.secret}}"}, "formula": "a"},
+                "has a formula without queries",
+            ),
             ("graphite", {"query": "target=errors"}, "has no address: Argo refuses the provider (Graphite address"),
             ("wavefront", {"query": "ts(errors)"}, "has no address: Argo finds no token for it in its Secret"),
             ("skywalking", {"address": "http://s:12800", "query": "x"}, "has no interval: Argo refuses the provider"),
@@ -3807,9 +3846,10 @@ class TestProvidersArgoRefusesAtEachMeasurement:
         odd = TestRequiredFieldsOfOtherProviders.of(provider, fields)
         assert not list(_crd_validator("AnalysisTemplate").iter_errors(odd))
         (found,) = problems(tmp_path, odd)
+        # Line 9, or 10 past the args a placeholder declares.
         assert found.startswith(
-            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': provider's {provider} "
-            f"{said}"
+            f"{tmp_path / 'templates.yaml'}:{10 if '{{' in str(fields) else 9}: AnalysisTemplate 'payments', metric "
+            f"'errors': provider's {provider} {said}"
         ), found
         assert found.endswith(self.ERRORS), found
 
@@ -3822,6 +3862,43 @@ class TestProvidersArgoRefusesAtEachMeasurement:
             ("datadog", {"query": "{{args.query}}"}),
             ("datadog", {"query": "x", "secretRef": {"name": "dd", "namespaced": True}}),
             ("prometheus", {"query": "{{args.query}}"}),
+            ("prometheus", {"query": "up"}),
+            ("prometheus", {"address": "https://user@p.example:9090/prefix", "query": "up", "timeout": 0}),
+            ("prometheus", {"address": "{{args.prometheus}}", "query": "up", "timeout": 30}),
+            (
+                "prometheus",
+                {
+                    "address": "http://p:9090",
+                    "query": "up",
+                    "authentication": {
+                        "basicAuth": {"username": "u", "password": "p"},
+                        "oauth2": {"tokenUrl": "http://t", "clientId": "c", "clientSecret": "s"},
+                    },
+                },
+            ),
+            (
+                "prometheus",
+                {
+                    "address": "http://p:9090",
+                    "query": "up",
+                    "authentication": {
+                        "basicAuth": {"username": "{{args.user}}"},
+                        "oauth2": {"tokenUrl": "http://t", "clientId": "c", "clientSecret": "{{args.secret}}"},
+                    },
+                },
+            ),
+            ("prometheus", {"query": "up", "authentication": {"basicAuth": {}, "oauth2": {"clientId": "c"}}}),
+            ("datadog", {"query": "x", "interval": "1h30m", "requestTimeout": "30s"}),
+            ("datadog", {"query": "x", "apiVersion": "{{args.version}}", "aggregator": "avg"}),
+            ("datadog", {"apiVersion": "v2", "queries": {"a": "x", "b": "y"}, "formula": "{{args.formula}}"}),
+            ("datadog", {"query": "x", "secretRef": {"name": "{{args.secret}}", "namespaced": True}}),
+            ("datadog", {"query": "x", "secretRef": {"namespaced": False}}),
+            # An arg may fill in an empty aggregator, or query: left to where it is filled in.
+            ("datadog", {"query": "x", "aggregator": "{{args.aggregator}}"}),
+            ("datadog", {"apiVersion": "v2", "query": "{{args.query}}", "queries": {"a": "x"}}),
+            # Empty, each is dropped (omitempty) from the AnalysisRun Argo creates, which the CRD's default fills.
+            ("datadog", {"query": "x", "interval": "", "requestTimeout": ""}),
+            ("datadog", {"query": "x", "interval": "{{args.interval}}", "requestTimeout": "{{args.timeout}}"}),
             ("graphite", {"address": "{{args.graphite}}"}),
             ("skywalking", {"address": "http://s:12800", "query": "x", "interval": "{{args.interval}}"}),
         ],
