@@ -835,8 +835,8 @@ def build_catalog(
     origins: dict[str, str] = {}
     positions: dict[str, str] = {}  # where each check is in its file: a duplicate names the first
     lines: dict[str, int] = {}  # the line each check read from a file starts at
-    # With `only`: (origin, label, line, definition, its fields' lines), read on demand.
-    raw_checks: list[_RawCheck] = []
+    # With `only`: each check by name (origin, label, line, definition, its fields' lines), read on demand.
+    raw_checks: dict[str, _RawCheck] = {}
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
@@ -907,12 +907,20 @@ def build_catalog(
             label = _check_label(raw_check, index, line)
             line_of = _under(field_lines, origin, ["checks", index], line)
             # Checked in a Job's catalog too: a Job skips a check it cannot look up by name, and `off` ran as none.
-            name_problem = _name_not_text(raw_check, field_lines, origin, ["checks", index, "name"])
+            name_problem = _name_not_text(raw_check, field_lines, origin, ["checks", index, "name"], line_of)
             if name_problem is not None:
                 problems.append(f"{origin}: {label}: {name_problem}")
-            if only is not None:
-                raw_checks.append((origin, label, line, raw_check, line_of))
+            name = _lookup_name(raw_check)
+            if only is not None and name is not None:
+                if name in raw_checks:
+                    first = f"{raw_checks[name][0]} ({positions[name]})"
+                    problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
+                    continue
+                raw_checks[name] = (origin, label, line, raw_check, line_of)
+                positions[name] = _position(index, line)
                 continue
+            # A check no lookup can find (no name, or one that is none) is validated whole by a Job's catalog too,
+            # as `analyzer validate` validates it: a Job cannot tell that it is not the check it was asked to run.
             try:
                 check = registry.parse_check(raw_check, context)
             except ValidationError as exc:
@@ -1047,26 +1055,10 @@ _RawCheck = tuple[str, str, int | None, Any, Callable[[Sequence[Any]], int | Non
 
 
 def _build_on_demand(
-    raw_checks: list[_RawCheck],
-    registry: Registry,
-    sources: dict[str, SourceConfig],
-    version: str,
-    only: str,
+    raws: dict[str, _RawCheck], registry: Registry, sources: dict[str, SourceConfig], version: str, only: str
 ) -> Catalog:
     """The catalog of a Job: every check known by name, `only` validated and linked now, and each check a
     link looks up validated and linked when it is first looked up."""
-    raws: dict[str, _RawCheck] = {}
-    problems: list[str] = []
-    for origin, label, line, raw, line_of in raw_checks:
-        name = raw.get("name") if isinstance(raw, dict) else None
-        if not isinstance(name, str):
-            continue  # no name to be looked up by: only `analyzer validate` and the service read it
-        if name in raws:
-            problems.append(f"{origin}: {label}: duplicate check name, also defined in {raws[name][0]}")
-            continue
-        raws[name] = (origin, label, line, raw, line_of)
-    if problems:
-        raise ConfigError("the catalog is invalid", problems)
     checks = _OnDemandChecks(raws, registry)
     catalog = Catalog(sources=sources, checks=checks, version=version, origins={n: r[0] for n, r in raws.items()})
     checks.catalog = catalog
@@ -1205,9 +1197,17 @@ def _position(index: int, line: int | None) -> str:
     return f"checks[{index}]" + ("" if line is None else f", line {line}")
 
 
-def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[Any]) -> str | None:
-    """The problem of a check's `name` (at `path` of the document read as `origin`) that YAML 1.1 read as a boolean,
-    number, date or null (`off` as false), which no name lookup finds; None for any other name."""
+def _lookup_name(raw: Any) -> str | None:
+    """The name a check definition can be looked up by: its `name`, when that is a check name."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return name if isinstance(name, str) and check_name_problem(name) is None else None
+
+
+def _name_not_text(
+    raw: Any, field_lines: _FieldLines, origin: str, path: list[Any], line_of: Callable[[Sequence[Any]], int | None]
+) -> str | None:
+    """The problem of a check's `name` (at `path` of the document read as `origin`, its line by `line_of`) that YAML
+    1.1 read as a boolean, number, date or null (`off` as false), which no name lookup finds; None for any other."""
     name = raw.get("name", "") if isinstance(raw, dict) else ""
     if not (name is None or isinstance(name, bool | int | float | date)):
         return None
@@ -1220,15 +1220,18 @@ def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[A
     else:
         read_as = str(name)
     text = field_lines.written(origin, path)
+    line = line_of(["name"])
+    # Its own line when it is not the check's first (the one its label names).
+    field = "name" if line is None else f"name (line {line})"
     if text is None:
-        return f"name: {read_as} is read by YAML as no text: quote the name it was written as"
+        return f"{field}: {read_as} is read by YAML as no text: quote the name it was written as"
     if text == "":
-        return f"name: nothing is read as {read_as} by YAML, not as text: write the name"
+        return f"{field}: nothing is read as {read_as} by YAML, not as text: write the name"
     as_text = check_name_problem(text)
     if as_text is not None:
         # Quoted, it would be refused all the same.
-        return f"name: {text} is read as {read_as} by YAML, and as text is no check name either: {as_text}"
-    return f"name: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
+        return f"{field}: {text} is read as {read_as} by YAML, and as text is no check name either: {as_text}"
+    return f"{field}: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
 
 
 def _key_read_as(key: Any) -> str | None:
