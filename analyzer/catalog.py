@@ -131,8 +131,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses duplicate mapping keys instead of keeping the last one silently, and a document
     whose aliases refer to a node holding them or expand it by more than MAX_ALIAS_EXPANSION_NODES nodes."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, first_line: int = 1) -> None:
+        """A loader of `stream`, whose first line is `first_line` of the file it is in (a ConfigMap manifest's `|`
+        block's)."""
         super().__init__(stream)
+        self.file_line = first_line
         # The scalar nodes written with an explicit tag (`!!str 1e3`): the node keeps only the tag, the same one YAML
         # resolves for `1e3` plain. The nodes, not their ids: a document's nodes are freed once it is read, and a
         # later document's plain `yes` could take a freed tagged node's id.
@@ -141,7 +144,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         # the anchored one, which is where the anchor is written, not the alias. Emptied once its document is read (it
         # holds its nodes).
         self.alias_marks: dict[tuple[yaml.Node, int], int] = {}
-        self._counted = (1, 0)  # the line at an index of the text, where `_lines_at` counts on from
+        self._counted = (first_line, 0)  # the line at an index of the text, where `_lines_at` counts on from
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """The node, with where an alias written as a list's item is kept in `alias_marks`."""
@@ -161,6 +164,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             lines[position] = line
         self._counted = (line, counted_to)
         return tuple(lines)
+
+    def _data_lines(self, root: yaml.Node) -> dict[str, tuple[int, int]]:
+        """Where each key's text starts of a document's top-level `data` mapping (a ConfigMap manifest's), for the
+        keys written as a literal `|` block, whose lines are the file's one for one: its first line, and the
+        indentation of its lines."""
+        found: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in root.value if isinstance(root, yaml.MappingNode) else ():
+            if key_node.value == "data" and isinstance(value_node, yaml.MappingNode):
+                for data_key, text in value_node.value:
+                    if isinstance(text, yaml.ScalarNode) and text.style == "|" and text.value:
+                        # The block's text starts on the line after its `|`, indented as its first line that holds
+                        # more than spaces.
+                        start = self.buffer.index("\n", text.start_mark.index) + 1
+                        lines = self.buffer[start : text.end_mark.index].split("\n")
+                        written = next((line for line in lines if line.strip(" ")), "")
+                        found[data_key.value] = (
+                            self.buffer.count("\n", 0, start) + self.file_line,
+                            len(written) - len(written.lstrip(" ")),
+                        )
+        return found
 
     def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
         """The scalar node, kept in `tagged_scalars` when its tag was written (neither absent nor `!`)."""
@@ -188,6 +211,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
         _refuse_alias_bombs(node)
         self.check_lines = self._lines_at(_check_marks(node, self.alias_marks))
+        self.data_lines = self._data_lines(node)
         self.alias_marks = {}
         self.json_assertions: list[tuple[dict[Any, Any], yaml.Node]] = []
         data = super().construct_document(node)
@@ -300,18 +324,23 @@ def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
 
 class Origin(str):
     """Where a document was read (a file, a ConfigMap's key), with the line of each item of its `checks` list
-    (`check_lines`, counted from 1 in the text read), so that a refusal names the line of the check it is about, and
-    the text it was read from with its index there (`text`, `document`), so that one names its field's (`_FieldLines`).
-    A catalog keeps its origins as plain text: the text is not kept past the validation."""
+    (`check_lines`, in the file's lines), so that a refusal names the line of the check it is about, and the text it
+    was read from with its index there (`text`, `document`), so that one names its field's (`_FieldLines`) and quotes
+    a word as written. A catalog keeps its origins as plain text: the text is not kept past the validation."""
 
     check_lines: tuple[int, ...] = ()
     text: str | None = None
     document: int = 0
+    # The file's line the text's first line is; None when the text's lines are not the file's (a ConfigMap's quoted
+    # text), whose fields are then named without lines.
+    first_line: int | None = 1
+    # Where each `data` key's text starts in the text, when the document is a ConfigMap manifest (`_data_lines`).
+    data_lines: Mapping[str, tuple[int, int]] = types.MappingProxyType({})
 
 
 class _FieldLines:
-    """The line (counted from 1, as `_lines_at` counts) of a field of a document read from text (an `Origin`'s):
-    each document composed again the first time a problem of it asks, so a valid catalog pays nothing."""
+    """The line (from its `first_line`, as `_lines_at` counts) of a field of a document read from text (an
+    `Origin`'s): each document composed again the first time a problem of it asks, so a valid catalog pays nothing."""
 
     def __init__(self) -> None:
         self._roots: dict[str, yaml.Node | None] = {}
@@ -319,11 +348,11 @@ class _FieldLines:
     def of(self, origin: str, path: Sequence[Any]) -> int | None:
         """The line of the deepest node of `path` (keys and list indices from the document's root) the text writes:
         a field's key, a list's item; None without the text, or when not even the path's first part is written."""
-        text = getattr(origin, "text", None)
-        if text is None:
+        text, first_line = getattr(origin, "text", None), getattr(origin, "first_line", None)
+        if text is None or first_line is None:
             return None
         _, index = self._walk(origin, text, path)
-        return None if index is None else text.count("\n", 0, index) + 1
+        return None if index is None else text.count("\n", 0, index) + first_line
 
     def written(self, origin: str, path: Sequence[Any]) -> str | None:
         """The text of the scalar at `path` as written (`off`, where YAML read false); None without the text, or
@@ -430,7 +459,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            problem = f"duplicate key {key!r} (also at line {seen[key].line + 1})"
+            problem = f"duplicate key {key!r} (also at line {seen[key].line + loader.file_line})"
             # A file appended to another (`cat my-check.yaml >> catalog.yaml`): what to do with the second half.
             if key == "checks" and key_node.start_mark.column == 0:
                 problem += (
@@ -729,28 +758,39 @@ _UNQUOTED_CONTEXTS = frozenset(
 )
 
 
-def _parse_documents(origin: str, text: str, problems: list[str], *, lines: bool = True) -> list[tuple[str, Any]]:
-    """The non-empty YAML documents of `text`, each with its origin (with its checks' lines unless not `lines`); a
-    YAML error is added to `problems`."""
+def _parse_documents(
+    origin: str, text: str, problems: list[str], *, start: tuple[int, int] | None = (1, 0)
+) -> list[tuple[str, Any]]:
+    """The non-empty YAML documents of `text`, each with its origin; a YAML error is added to `problems`. `start` is
+    the line of the file `text` starts at and the indentation of its lines there (a ConfigMap manifest's `|` block),
+    None when its lines are not the file's (a ConfigMap's quoted text): its checks and fields are then named without
+    lines."""
     documents: list[tuple[str, Any]] = []
+    first_line, indent = start or (1, 0)
     # yaml.load_all's loop, with the loader at hand: each document's check lines are read from it.
-    loader = _UniqueKeyLoader(text)
+    loader = _UniqueKeyLoader(text, first_line)
     try:
         index = 0
         while loader.check_data():  # type: ignore[no-untyped-call]  # the stubs leave check_data untyped
             data = loader.get_data()
             if data is not None:
                 located = Origin(origin + (f" (document {index + 1})" if index else ""))
-                if lines:
-                    located.check_lines = loader.check_lines
-                    located.text, located.document = text, index
+                # The text, kept for a refusal to quote a word as written (`off`, which YAML read as false).
+                located.text, located.document = text, index
+                if start is None:
+                    located.first_line = None
+                else:
+                    located.check_lines, located.first_line = loader.check_lines, first_line
+                    located.data_lines = loader.data_lines
                 documents.append((located, data))
             index += 1
     except yaml.MarkedYAMLError as exc:
         # PyYAML's own text spans lines and names the stream "<unicode string>"; the file is named already.
         mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        context = f"{exc.context} (line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        where = f" at line {mark.line + first_line}, column {mark.column + indent + 1}" if mark else ""
+        context = (
+            f"{exc.context} (line {exc.context_mark.line + first_line})" if exc.context and exc.context_mark else ""
+        )
         what = "; ".join(part for part in (context, exc.problem) if part)
         if "'\\t'" in what:
             what += " (YAML indents with spaces, not tabs)"
@@ -803,8 +843,10 @@ def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[
         if not isinstance(text, str):
             problems.append(f"{origin}:{name}/{key}: expected the file's text, got {type(text).__name__}")
             continue
-        # No lines: a line of the key's text is not the line of the manifest an author would look at.
-        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems, lines=False))
+        # The manifest's lines, where the key's are its one for one (a `|` block); else none: a line of the key's
+        # text is not the line of the manifest an author would look at.
+        start = getattr(origin, "data_lines", {}).get(key)
+        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems, start=start))
     return documents
 
 
