@@ -952,8 +952,7 @@ def build_catalog(
             name_problem = _name_not_text(raw_check, field_lines, origin, ["checks", index, "name"], line_of)
             if name_problem is not None:
                 problems.append(f"{origin}: {label}: {name_problem}")
-            name = _lookup_name(raw_check)
-            if only is not None and name is not None:
+            if only is not None and (name := _lookup_name(raw_check)) is not None:
                 if name in raw_checks:
                     first = f"{raw_checks[name][0]} ({positions[name]})"
                     problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
