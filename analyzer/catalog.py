@@ -131,8 +131,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses duplicate mapping keys instead of keeping the last one silently, and a document
     whose aliases refer to a node holding them or expand it by more than MAX_ALIAS_EXPANSION_NODES nodes."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, first_line: int = 1) -> None:
+        """A loader of `stream`, whose first line is `first_line` of the file it is in (a ConfigMap manifest's `|`
+        block's)."""
         super().__init__(stream)
+        self.file_line = first_line
         # The scalar nodes written with an explicit tag (`!!str 1e3`): the node keeps only the tag, the same one YAML
         # resolves for `1e3` plain. The nodes, not their ids: a document's nodes are freed once it is read, and a
         # later document's plain `yes` could take a freed tagged node's id.
@@ -141,7 +144,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         # the anchored one, which is where the anchor is written, not the alias. Emptied once its document is read (it
         # holds its nodes).
         self.alias_marks: dict[tuple[yaml.Node, int], int] = {}
-        self._counted = (1, 0)  # the line at an index of the text, where `_lines_at` counts on from
+        self._counted = (first_line, 0)  # the line at an index of the text, where `_lines_at` counts on from
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """The node, with where an alias written as a list's item is kept in `alias_marks`."""
@@ -161,6 +164,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             lines[position] = line
         self._counted = (line, counted_to)
         return tuple(lines)
+
+    def _data_lines(self, root: yaml.Node) -> dict[str, tuple[int, int]]:
+        """Where each key's text starts of a document's top-level `data` mapping (a ConfigMap manifest's), for the
+        keys written as a literal `|` block, whose lines are the file's one for one: its first line, and the
+        indentation of its lines."""
+        found: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in root.value if isinstance(root, yaml.MappingNode) else ():
+            if key_node.value == "data" and isinstance(value_node, yaml.MappingNode):
+                for data_key, text in value_node.value:
+                    if isinstance(text, yaml.ScalarNode) and text.style == "|" and text.value:
+                        # The block's text starts on the line after its `|`, indented as its first line that holds
+                        # more than spaces.
+                        start = self.buffer.index("\n", text.start_mark.index) + 1
+                        lines = self.buffer[start : text.end_mark.index].split("\n")
+                        written = next((line for line in lines if line.strip(" ")), "")
+                        found[data_key.value] = (
+                            self.buffer.count("\n", 0, start) + self.file_line,
+                            len(written) - len(written.lstrip(" ")),
+                        )
+        return found
 
     def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
         """The scalar node, kept in `tagged_scalars` when its tag was written (neither absent nor `!`)."""
@@ -188,6 +211,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
         _refuse_alias_bombs(node)
         self.check_lines = self._lines_at(_check_marks(node, self.alias_marks))
+        self.data_lines = self._data_lines(node)
         self.alias_marks = {}
         self.json_assertions: list[tuple[dict[Any, Any], yaml.Node]] = []
         data = super().construct_document(node)
@@ -300,18 +324,23 @@ def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
 
 class Origin(str):
     """Where a document was read (a file, a ConfigMap's key), with the line of each item of its `checks` list
-    (`check_lines`, counted from 1 in the text read), so that a refusal names the line of the check it is about, and
-    the text it was read from with its index there (`text`, `document`), so that one names its field's (`_FieldLines`).
-    A catalog keeps its origins as plain text: the text is not kept past the validation."""
+    (`check_lines`, in the file's lines), so that a refusal names the line of the check it is about, and the text it
+    was read from with its index there (`text`, `document`), so that one names its field's (`_FieldLines`) and quotes
+    a word as written. A catalog keeps its origins as plain text: the text is not kept past the validation."""
 
     check_lines: tuple[int, ...] = ()
     text: str | None = None
     document: int = 0
+    # The file's line the text's first line is; None when the text's lines are not the file's (a ConfigMap's quoted
+    # text), whose fields are then named without lines.
+    first_line: int | None = 1
+    # Where each `data` key's text starts in the text, when the document is a ConfigMap manifest (`_data_lines`).
+    data_lines: Mapping[str, tuple[int, int]] = types.MappingProxyType({})
 
 
 class _FieldLines:
-    """The line (counted from 1, as `_lines_at` counts) of a field of a document read from text (an `Origin`'s):
-    each document composed again the first time a problem of it asks, so a valid catalog pays nothing."""
+    """The line (from its `first_line`, as `_lines_at` counts) of a field of a document read from text (an
+    `Origin`'s): each document composed again the first time a problem of it asks, so a valid catalog pays nothing."""
 
     def __init__(self) -> None:
         self._roots: dict[str, yaml.Node | None] = {}
@@ -319,11 +348,11 @@ class _FieldLines:
     def of(self, origin: str, path: Sequence[Any]) -> int | None:
         """The line of the deepest node of `path` (keys and list indices from the document's root) the text writes:
         a field's key, a list's item; None without the text, or when not even the path's first part is written."""
-        text = getattr(origin, "text", None)
-        if text is None:
+        text, first_line = getattr(origin, "text", None), getattr(origin, "first_line", None)
+        if text is None or first_line is None:
             return None
         _, index = self._walk(origin, text, path)
-        return None if index is None else text.count("\n", 0, index) + 1
+        return None if index is None else text.count("\n", 0, index) + first_line
 
     def written(self, origin: str, path: Sequence[Any]) -> str | None:
         """The text of the scalar at `path` as written (`off`, where YAML read false); None without the text, or
@@ -430,7 +459,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            problem = f"duplicate key {key!r} (also at line {seen[key].line + 1})"
+            problem = f"duplicate key {key!r} (also at line {seen[key].line + loader.file_line})"
             # A file appended to another (`cat my-check.yaml >> catalog.yaml`): what to do with the second half.
             if key == "checks" and key_node.start_mark.column == 0:
                 problem += (
@@ -729,28 +758,39 @@ _UNQUOTED_CONTEXTS = frozenset(
 )
 
 
-def _parse_documents(origin: str, text: str, problems: list[str], *, lines: bool = True) -> list[tuple[str, Any]]:
-    """The non-empty YAML documents of `text`, each with its origin (with its checks' lines unless not `lines`); a
-    YAML error is added to `problems`."""
+def _parse_documents(
+    origin: str, text: str, problems: list[str], *, start: tuple[int, int] | None = (1, 0)
+) -> list[tuple[str, Any]]:
+    """The non-empty YAML documents of `text`, each with its origin; a YAML error is added to `problems`. `start` is
+    the line of the file `text` starts at and the indentation of its lines there (a ConfigMap manifest's `|` block),
+    None when its lines are not the file's (a ConfigMap's quoted text): its checks and fields are then named without
+    lines."""
     documents: list[tuple[str, Any]] = []
+    first_line, indent = start or (1, 0)
     # yaml.load_all's loop, with the loader at hand: each document's check lines are read from it.
-    loader = _UniqueKeyLoader(text)
+    loader = _UniqueKeyLoader(text, first_line)
     try:
         index = 0
         while loader.check_data():  # type: ignore[no-untyped-call]  # the stubs leave check_data untyped
             data = loader.get_data()
             if data is not None:
                 located = Origin(origin + (f" (document {index + 1})" if index else ""))
-                if lines:
-                    located.check_lines = loader.check_lines
-                    located.text, located.document = text, index
+                # The text, kept for a refusal to quote a word as written (`off`, which YAML read as false).
+                located.text, located.document = text, index
+                if start is None:
+                    located.first_line = None
+                else:
+                    located.check_lines, located.first_line = loader.check_lines, first_line
+                    located.data_lines = loader.data_lines
                 documents.append((located, data))
             index += 1
     except yaml.MarkedYAMLError as exc:
         # PyYAML's own text spans lines and names the stream "<unicode string>"; the file is named already.
         mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        context = f"{exc.context} (line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        where = f" at line {mark.line + first_line}, column {mark.column + indent + 1}" if mark else ""
+        context = (
+            f"{exc.context} (line {exc.context_mark.line + first_line})" if exc.context and exc.context_mark else ""
+        )
         what = "; ".join(part for part in (context, exc.problem) if part)
         if "'\\t'" in what:
             what += " (YAML indents with spaces, not tabs)"
@@ -803,8 +843,10 @@ def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[
         if not isinstance(text, str):
             problems.append(f"{origin}:{name}/{key}: expected the file's text, got {type(text).__name__}")
             continue
-        # No lines: a line of the key's text is not the line of the manifest an author would look at.
-        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems, lines=False))
+        # The manifest's lines, where the key's are its one for one (a `|` block); else none: a line of the key's
+        # text is not the line of the manifest an author would look at.
+        start = getattr(origin, "data_lines", {}).get(key)
+        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems, start=start))
     return documents
 
 
@@ -835,8 +877,8 @@ def build_catalog(
     origins: dict[str, str] = {}
     positions: dict[str, str] = {}  # where each check is in its file: a duplicate names the first
     lines: dict[str, int] = {}  # the line each check read from a file starts at
-    # With `only`: (origin, label, line, definition, its fields' lines), read on demand.
-    raw_checks: list[_RawCheck] = []
+    # With `only`: each check by name (origin, label, line, definition, its fields' lines), read on demand.
+    raw_checks: dict[str, _RawCheck] = {}
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
@@ -907,12 +949,19 @@ def build_catalog(
             label = _check_label(raw_check, index, line)
             line_of = _under(field_lines, origin, ["checks", index], line)
             # Checked in a Job's catalog too: a Job skips a check it cannot look up by name, and `off` ran as none.
-            name_problem = _name_not_text(raw_check, field_lines, origin, ["checks", index, "name"])
+            name_problem = _name_not_text(raw_check, field_lines, origin, ["checks", index, "name"], line_of)
             if name_problem is not None:
                 problems.append(f"{origin}: {label}: {name_problem}")
-            if only is not None:
-                raw_checks.append((origin, label, line, raw_check, line_of))
+            if only is not None and (name := _lookup_name(raw_check)) is not None:
+                if name in raw_checks:
+                    first = f"{raw_checks[name][0]} ({positions[name]})"
+                    problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
+                    continue
+                raw_checks[name] = (origin, label, line, raw_check, line_of)
+                positions[name] = _position(index, line)
                 continue
+            # A check no lookup can find (no name, or one that is none) is validated whole by a Job's catalog too,
+            # as `analyzer validate` validates it: a Job cannot tell that it is not the check it was asked to run.
             try:
                 check = registry.parse_check(raw_check, context)
             except ValidationError as exc:
@@ -1047,26 +1096,10 @@ _RawCheck = tuple[str, str, int | None, Any, Callable[[Sequence[Any]], int | Non
 
 
 def _build_on_demand(
-    raw_checks: list[_RawCheck],
-    registry: Registry,
-    sources: dict[str, SourceConfig],
-    version: str,
-    only: str,
+    raws: dict[str, _RawCheck], registry: Registry, sources: dict[str, SourceConfig], version: str, only: str
 ) -> Catalog:
     """The catalog of a Job: every check known by name, `only` validated and linked now, and each check a
     link looks up validated and linked when it is first looked up."""
-    raws: dict[str, _RawCheck] = {}
-    problems: list[str] = []
-    for origin, label, line, raw, line_of in raw_checks:
-        name = raw.get("name") if isinstance(raw, dict) else None
-        if not isinstance(name, str):
-            continue  # no name to be looked up by: only `analyzer validate` and the service read it
-        if name in raws:
-            problems.append(f"{origin}: {label}: duplicate check name, also defined in {raws[name][0]}")
-            continue
-        raws[name] = (origin, label, line, raw, line_of)
-    if problems:
-        raise ConfigError("the catalog is invalid", problems)
     checks = _OnDemandChecks(raws, registry)
     catalog = Catalog(sources=sources, checks=checks, version=version, origins={n: r[0] for n, r in raws.items()})
     checks.catalog = catalog
@@ -1205,9 +1238,17 @@ def _position(index: int, line: int | None) -> str:
     return f"checks[{index}]" + ("" if line is None else f", line {line}")
 
 
-def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[Any]) -> str | None:
-    """The problem of a check's `name` (at `path` of the document read as `origin`) that YAML 1.1 read as a boolean,
-    number, date or null (`off` as false), which no name lookup finds; None for any other name."""
+def _lookup_name(raw: Any) -> str | None:
+    """The name a check definition can be looked up by: its `name`, when that is a check name."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return name if isinstance(name, str) and check_name_problem(name) is None else None
+
+
+def _name_not_text(
+    raw: Any, field_lines: _FieldLines, origin: str, path: list[Any], line_of: Callable[[Sequence[Any]], int | None]
+) -> str | None:
+    """The problem of a check's `name` (at `path` of the document read as `origin`, its line by `line_of`) that YAML
+    1.1 read as a boolean, number, date or null (`off` as false), which no name lookup finds; None for any other."""
     name = raw.get("name", "") if isinstance(raw, dict) else ""
     if not (name is None or isinstance(name, bool | int | float | date)):
         return None
@@ -1220,15 +1261,18 @@ def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[A
     else:
         read_as = str(name)
     text = field_lines.written(origin, path)
+    line = line_of(["name"])
+    # Its own line when it is not the check's first (the one its label names).
+    field = "name" if line is None else f"name (line {line})"
     if text is None:
-        return f"name: {read_as} is read by YAML as no text: quote the name it was written as"
+        return f"{field}: {read_as} is read by YAML as no text: quote the name it was written as"
     if text == "":
-        return f"name: nothing is read as {read_as} by YAML, not as text: write the name"
+        return f"{field}: nothing is read as {read_as} by YAML, not as text: write the name"
     as_text = check_name_problem(text)
     if as_text is not None:
         # Quoted, it would be refused all the same.
-        return f"name: {text} is read as {read_as} by YAML, and as text is no check name either: {as_text}"
-    return f"name: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
+        return f"{field}: {text} is read as {read_as} by YAML, and as text is no check name either: {as_text}"
+    return f"{field}: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
 
 
 def _key_read_as(key: Any) -> str | None:

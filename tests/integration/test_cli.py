@@ -2121,3 +2121,20 @@ class TestCheckNamesYAMLReadsAsNoText:
         # Before: `run offs` ran its check (exit 0), `run off` said "no check named 'off'" (exit 2).
         assert [(r.returncode, r.stdout) for r in results] == [(6, "")] * 4
         assert [r.stderr.splitlines()[0] for r in results] == [problem] * 4
+
+    @pytest.mark.parametrize("name", ["", "name: [b]\n  ", "name: {b: c}\n  "])
+    def test_a_check_with_no_name_text_is_refused_by_run_of_another(self, tmp_path, name):
+        path = tmp_path / "c.yaml"
+        check = "kind: prometheus\n  query: vector(0)\n  pass_if: '< 1'\n"
+        path.write_text(
+            f"sources:\n  default: {{url: 'http://127.0.0.1:9'}}\nchecks:\n- name: a\n  {check}- {name}{check}"
+        )
+        results = [
+            analyzer("validate", path),
+            analyzer("list", "--catalog", path),
+            analyzer("run", "a", "--catalog", path),
+        ]
+        # Before: `run a` ran its check, where validate and list refused the catalog.
+        assert [r.returncode for r in results] == [6] * 3
+        assert len({r.stderr.splitlines()[0] for r in results}) == 1
+        assert results[0].stderr.splitlines()[0].startswith(f"analyzer: {path}: checks[1] (line 8): name: ")

@@ -25,8 +25,8 @@ def problems_of(documents):
 
 
 class TestProblemLines:
-    """A problem about a check read from a file names the line the check starts at; a ConfigMap manifest's key,
-    whose lines are not the manifest's, names none."""
+    """A problem about a check read from a file names the line the check starts at; a ConfigMap manifest's key
+    written as quoted text, whose lines are not the manifest's, names none."""
 
     def test_each_check_is_named_with_its_line(self, tmp_path):
         path = tmp_path / "c.yaml"
@@ -1602,9 +1602,12 @@ class TestOneCheck:
         documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, self.OTHER]}), ("b.yaml", {"checks": [CHECK]})]
         with pytest.raises(ConfigError) as caught:
             build_catalog(documents, Registry.default(), only="other")
-        assert caught.value.problems == [
-            "b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml"
-        ]
+        # As validate says it: where in a.yaml the first is (it said "also defined in a.yaml" alone).
+        assert (
+            caught.value.problems
+            == problems_of(documents)[1:]
+            == ["b.yaml: check 'error-rate' (checks[0]): duplicate check name, also defined in a.yaml (checks[0])"]
+        )
 
     def test_documents_and_sources_are_checked(self):
         with pytest.raises(ConfigError, match="source 'default': url:"):
@@ -2118,4 +2121,104 @@ class TestKeysYAMLReadsAsNoText:
             load_catalog(path, Registry.default(), only=only)
         assert caught.value.problems == [
             f"{path}: sources (line 1): a key YAML reads as true (a bare yes, on or true), not as text: quote it"
+        ]
+
+
+class TestNamesNoLookupFinds:
+    """A check no lookup can find by its name (none, a list, a mapping, a name breaking the rules, no mapping at all)
+    makes a Job's catalog (`only`, of any other check) invalid with the problems the whole catalog's names."""
+
+    @pytest.mark.parametrize(
+        ("written", "problem"),
+        [
+            ("- kind: prometheus\n", "checks[1] (line 5): name: Field required"),
+            ("- name: [b]\n  kind: prometheus\n", "checks[1] (line 5): name: Input should be a valid string"),
+            ("- name: {b: c}\n  kind: prometheus\n", "checks[1] (line 5): name: Input should be a valid string"),
+            (
+                "- name: b c!\n  kind: prometheus\n",
+                "check 'b c!' (checks[1], line 5): name: check name 'b c!' must be 1-128 of [A-Za-z0-9._-], starting "
+                "with a letter or digit, without '..'",
+            ),
+            (
+                "- prometheus\n",
+                "checks[1] (line 5): Input should be a valid dictionary or object to extract fields from",
+            ),
+        ],
+    )
+    def test_a_job_refuses_it_as_validate_does(self, tmp_path, written, problem):
+        path = tmp_path / "c.yaml"
+        check = "  query: vector(0)\n  pass_if: '< 1'\n" if written.endswith("kind: prometheus\n") else ""
+        path.write_text(
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+            f"- {{name: a, kind: prometheus, query: vector(0), pass_if: '< 1'}}\n{written}{check}"
+        )
+        refusals = []
+        for only in (None, "a"):
+            with pytest.raises(ConfigError) as caught:
+                load_catalog(path, Registry.default(), only=only)
+            refusals.append(caught.value.problems)
+        # Before: the Job's catalog loaded, and `analyzer run a` ran a (exit 0).
+        assert refusals == [[f"{path}: {problem}"]] * 2
+
+    @pytest.mark.parametrize("only", [None, "a"])
+    def test_a_name_after_other_fields_is_named_with_its_own_line(self, tmp_path, only):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+            "- {name: a, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+            "- kind: prometheus\n  query: vector(0)\n  name: off\n  pass_if: '< 1'\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        # Before: `name: off is ...` after the check's line 5, where `name:` is not.
+        assert caught.value.problems == [
+            f"{path}: checks[1] (line 5): name (line 7): off is read as false by YAML, not as text: quote it: 'off'"
+        ]
+
+
+class TestConfigMapManifestLines:
+    """A problem in a ConfigMap manifest's catalog text says what a plain file's says: the word as written, and the
+    manifest's lines where the text is a `|` block (whose lines are the manifest's one for one), none otherwise."""
+
+    TEXT = (
+        "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+        "- {name: a, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+        "- kind: prometheus\n  name: off\n  query: vector(0)\n  pass_if: 5\n"
+    )
+
+    @pytest.mark.parametrize("only", [None, "a"])
+    def test_a_block_names_the_manifests_lines(self, tmp_path, only):
+        path = tmp_path / "cm.yaml"
+        block = "".join(f"    {line}\n" for line in self.TEXT.splitlines())
+        path.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cat}}\ndata:\n  c.yaml: |\n{block}")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        # Before: `checks[1]: name: false is read by YAML as no text: quote the name it was written as`.
+        assert caught.value.problems == [
+            f"{path}:cat/c.yaml: checks[1] (line 10): name (line 11): off is read as false by YAML, not as text: "
+            "quote it: 'off'",
+            f"{path}:cat/c.yaml: checks[1] (line 10): pass_if (line 13): a condition is a string such as '< 0.01', "
+            "got 5",
+        ]
+
+    def test_a_yaml_error_in_a_block_names_the_manifests_line_and_column(self, tmp_path):
+        path = tmp_path / "cm.yaml"
+        text = self.TEXT.replace("query: vector(0)\n  pass", "query: x\n  query: y\n  pass")
+        block = "".join(f"    {line}\n" for line in text.splitlines())
+        path.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cat}}\ndata:\n  c.yaml: |\n\n{block}")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert caught.value.problems == [
+            f"{path}:cat/c.yaml: invalid YAML at line 14, column 7: duplicate key 'query' (also at line 13)"
+        ]
+
+    def test_quoted_text_names_the_word_without_lines(self, tmp_path):
+        path = tmp_path / "cm.yaml"
+        manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cat"}, "data": {"c.yaml": self.TEXT}}
+        path.write_text(yaml.safe_dump(manifest, default_style='"'))
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only="a")
+        assert caught.value.problems == [
+            f"{path}:cat/c.yaml: checks[1]: name: off is read as false by YAML, not as text: quote it: 'off'",
+            f"{path}:cat/c.yaml: checks[1]: pass_if: a condition is a string such as '< 0.01', got 5",
         ]
