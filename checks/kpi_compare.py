@@ -939,6 +939,8 @@ class KpiCompareCheck(Check):
                 # (`offset 1h`) but present now says nothing of the source's retention.
                 names=tuple(sorted({name for _, selector, over in missing if not over for name in selector.names})),
             )
+        for side, answer in zip(("canary", "baseline"), answers, strict=False):
+            _refuse_several_ratios(answer, "range query", queries[side]["query"])
         kept = {side: fallback.steps for side, fallback in fallbacks.items()}
         samples = {
             side: _samples(answer, kept.get(side))
@@ -1914,10 +1916,27 @@ async def _instant_values(
         what = f"{key[0]}.{key[1]} query"
         if key[1] == "query" and result.result_type != "matrix" and len(result.series) > 1:
             # A KPI (a ratio, a latency) summed over its series is no KPI: per-pod error ratios summed over stable's ten
-            # pods against the canary's one read ten times stable's ratio. avg, as a mann_whitney range query's says.
+            # pods against the canary's one read ten times stable's ratio. avg, as a mann_whitney range query's says;
+            # an outcome ratio's sums divided, which avg(...) of its pods' ratios is not.
+            _refuse_several_ratios(result, what, queries[key])
             result.only_series(what, aggregate="avg")
         values[key] = result.single_value(what)
     return values, list(results)
+
+
+def _refuse_several_ratios(result: QueryResult, what: str, query: str) -> None:
+    """CheckMisconfigured when `result`, the answer of the rendered `query` (named `what`), holds several series of an
+    outcome ratio (see _outcome_ratio), advising the ratio of its sums; nothing otherwise."""
+    if len(result.series) < 2 or _outcome_ratio(query) is None:
+        return
+    shown = ", ".join(series.describe() for series in result.series[:3])
+    more = ", ..." if len(result.series) > 3 else ""
+    # Not avg(...) of the pods' ratios: a busy pod failing 10% beside a quiet one at 0 reads 5%, and no pooled counts.
+    raise CheckMisconfigured(
+        f"the {what} returned {len(result.series)} series ({shown}{more}); it must return one: divide the sums of its "
+        "counts, sum(rate(errors[...])) / sum(rate(total[...])) (avg(...) of the series' ratios weighs a quiet "
+        "series' ratio as much as a busy one's), or narrow the selectors"
+    )
 
 
 # The label a presence query's series for a label name carries that name in (its other series have only __name__),
@@ -2361,7 +2380,7 @@ def _said_between(
     """What the expression `query[start:end]` (`blank`: the query with its strings blanked) is a ratio of (see
     _ratio_said), the evidence, and the constants it is taken from, outermost first (each flips what it says); into
     `notes`, what it reads through that keeps its samples from being each step's share of the events (a scaling by
-    numbers, the highest or lowest of several series' ratios), see _inexact_reading."""
+    numbers, a sum, mean, highest or lowest of several series' ratios), see _inexact_reading."""
     start, end = _trimmed(blank, start, end)
     if start >= end:
         return None
@@ -2432,17 +2451,14 @@ def _said_between(
     call = _AGGREGATION_RE.match(blank, start)
     if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
         closing = _closing(blank, call.end() - 1)
-        extreme = call[0][:3]
         if (
             notes is not None
-            and extreme in ("max", "min")
             and "/" in _by_numbers_removed(blank[call.end() : closing])
             and not _one_series(blank, call.end(), closing)
         ):
-            # `max(sum by (pod) (errors) / sum by (pod) (total))`: the worst pod's ratio, as topk(1, ...) of it.
-            notes.append(
-                f"{extreme}() of several series' ratios keeps the {'highest' if extreme == 'max' else 'lowest'}"
-            )
+            # `max(sum by (pod) (errors) / sum by (pod) (total))`: the worst pod's ratio, as topk(1, ...) of it;
+            # `avg(...)` of them: a busy pod failing 10% beside a quiet one at 0 reads 5%, whatever their traffic.
+            notes.append(f"{call[0][:3]}() of several series' ratios {_SEVERAL_RATIOS_READ[call[0][:3]]}")
         return _said_between(query, blank, call.end(), closing, notes)
     # The top (or bottom) 1 of one series is that series (`topk(1, sum(errors) / sum(total))`); of several (`sum by
     # (pod)`), the worst pod's ratio, no share of the variant's events.
@@ -2487,11 +2503,21 @@ def _said_between(
     return None
 
 
+# What sum(), avg(), max() or min() of several series' outcome ratios reads (see _said_between), no share of the events.
+_SEVERAL_RATIOS_READ = {
+    "max": "keeps the highest",
+    "min": "keeps the lowest",
+    "avg": "weighs a quiet series' ratio as much as a busy one's",
+    "sum": "adds them up, no ratio of their events",
+}
+
+
 def _inexact_reading(query: str) -> str | None:
     """What a rendered outcome ratio `query` is read through (see _said_between) that keeps its samples from being
     each step's share of the events, so that the mean of its samples times the events counts other events: a scaling
-    by numbers (`errors / total * 100` counts 100 errors for each), a move by one (`errors / total + 0.05`), the highest
-    or lowest of several series' ratios (`max(sum by (pod) (errors) / sum by (pod) (total))`); None otherwise."""
+    by numbers (`errors / total * 100` counts 100 errors for each), a move by one (`errors / total + 0.05`), a sum,
+    mean, highest or lowest of several series' ratios (`avg(sum by (pod) (errors) / sum by (pod) (total))`); None
+    otherwise."""
     blank = promql_blanked(query)
     notes: list[str] = []
     try:

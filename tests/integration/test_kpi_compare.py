@@ -723,6 +723,37 @@ CHECKS.append(
 )
 
 
+# Per-pod series (tests/integration/data_kpi_pods.py): the canary kpipodsbusy fails 9.6% of its visits, its busy pod 10%
+# beside four quiet pods without failures; the baseline kpipodseven 2.5%, evenly over its five pods.
+_BY_POD = "sum by (pod) (rate({name}{{{{{{0}}}}}}[1m]))"
+_OF_SERIES = "rate({name}{{{{{{0}}}}}}[1m])"
+_POD_SHAPES = {
+    "pods-payments-ratio-of-sums": f"{_PAYMENTS} / {_VISITS}",
+    "pods-payments-avg-of-one": f"avg({_PAYMENTS} / {_VISITS})",
+    "pods-payments-avg-of-pods": "avg({} / {})".format(
+        _BY_POD.format(name="kpi_failed_payments_total"), _BY_POD.format(name="kpi_visits_total")
+    ),
+    "pods-payments-sum-of-series": "sum({} / {})".format(
+        _OF_SERIES.format(name="kpi_failed_payments_total"), _OF_SERIES.format(name="kpi_visits_total")
+    ),
+    "pods-payments-unaggregated": "{} / {}".format(
+        _BY_POD.format(name="kpi_failed_payments_total"), _BY_POD.format(name="kpi_visits_total")
+    ),
+}
+CHECKS.extend(
+    {key: value for key, value in _STEADY.items() if key != "max_relative_change"}
+    | {
+        "name": name,
+        "max_absolute_change": 0.005,
+        **{
+            side: {"query": shape.format(_selector(param)), "events": _counter("kpi_visits_total", param)}
+            for side, param in (("canary", "canary_hash"), ("baseline", "stable_hash"))
+        },
+    }
+    for name, shape in _POD_SHAPES.items()
+)
+
+
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
     catalog = build_catalog(
@@ -1262,6 +1293,53 @@ class TestFilteredByAComparison:
         body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
         assert body["verdict"] == "fail", body["reason"]
         assert body["details"]["count_test"]["baseline"]["rate"] == pytest.approx(0.02, rel=0.1)
+
+
+class TestRatiosOfSeveralPods:
+    """mann_whitney on a canary whose busy pod fails beside quiet healthy ones: an average or a sum of its pods' ratios
+    is no share of its events, so no pooled counts are taken of it; the ratio of its sums is counted and fails it."""
+
+    @pytest.mark.parametrize("check", ["pods-payments-ratio-of-sums", "pods-payments-avg-of-one"])
+    async def test_the_ratio_of_sums_fails_the_busy_pods_failures(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpipodsbusy", stable_hash="kpipodseven")
+        assert body["verdict"] == "fail", body["reason"]
+        counted = body["details"]["count_test"]
+        assert counted["canary"]["rate"] == pytest.approx(2 / 20.8, rel=0.01)
+        assert counted["baseline"]["rate"] == pytest.approx(0.025, rel=0.01)
+
+    @pytest.mark.parametrize(
+        ("check", "why"),
+        [
+            (
+                "pods-payments-avg-of-pods",
+                "avg() of several series' ratios weighs a quiet series' ratio as much as a busy one's",
+            ),
+            ("pods-payments-sum-of-series", "sum() of several series' ratios adds them up, no ratio of their events"),
+        ],
+        ids=["avg-of-pods", "sum-of-series"],
+    )
+    async def test_an_average_or_a_sum_of_the_pods_ratios_does_not_pass(self, client, prometheus, check, why):
+        # Before: the canary's pods' ratios averaged 2% (summed 10%) against the baseline's 2.5% (12.5%), counted as
+        # 2% (10%) of its visits failing where 9.6% did, and the counts with the ranks passed it.
+        body = await run(client, prometheus, check, "kpipodsbusy", stable_hash="kpipodseven")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"] == {
+            "applied": False,
+            "why": f"no pooled counts: {why}, and the mean of those times the events counts no events",
+        }
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+
+    async def test_a_ratio_answering_each_pod_is_told_to_divide_the_sums(self, client, prometheus):
+        body = await run(
+            client, prometheus, "pods-payments-unaggregated", "kpipodsbusy", 500, stable_hash="kpipodseven"
+        )
+        assert (body["verdict"], body["error"]) == ("error", "check_misconfigured")
+        assert (
+            "it must return one: divide the sums of its counts, sum(rate(errors[...])) / sum(rate(total[...]))"
+            in (body["reason"])
+        ), body["reason"]
 
 
 class TestRatioFilledAfterAFilter:

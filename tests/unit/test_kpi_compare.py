@@ -4053,12 +4053,12 @@ class TestInstantValues:
     """Each instant query's answer is its variant and role's one value, and a refusal names that variant and role."""
 
     class Source:
-        """Answers query "two" with two series, "raw" with two series of raw samples, any other with one of value
-        0.5."""
+        """Answers query "two" and any grouping by pod with two series, "raw" with two series of raw samples, any other
+        with one of value 0.5."""
 
         async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
-            if promql in ("two", "raw"):
-                kind = "vector" if promql == "two" else "matrix"
+            if promql in ("two", "raw") or "by (pod)" in promql:
+                kind = "matrix" if promql == "raw" else "vector"
                 return QueryResult(promql, kind, [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
             return QueryResult(promql, "vector", [Series({}, [(1.0, 0.5)])])
 
@@ -4089,6 +4089,22 @@ class TestInstantValues:
             self.read({("canary", "query"): "two", ("baseline", "query"): "b"})
         with pytest.raises(CheckMisconfigured, match=r"aggregate it to one, e\.g\. with sum\(\.\.\.\)"):
             self.read({("canary", "success"): "two", ("canary", "total"): "b"})
+
+    def test_a_ratio_answering_more_than_one_series_is_told_to_divide_the_sums(self):
+        # Before: "e.g. with avg(...)": an average of the pods' error ratios weighs a quiet pod's as much as a busy
+        # one's (a busy pod failing 10% beside a quiet one at 0 reads 5%), and it gets no pooled counts.
+        with pytest.raises(CheckMisconfigured) as raised:
+            self.read({("canary", "query"): PODS_RATIO, ("baseline", "query"): "b"})
+        assert str(raised.value) == (
+            'the canary.query query returned 2 series ({pod="a"}, {pod="b"}); it must return one: divide the sums of '
+            "its counts, sum(rate(errors[...])) / sum(rate(total[...])) (avg(...) of the series' ratios weighs a quiet "
+            "series' ratio as much as a busy one's), or narrow the selectors"
+        )
+
+    def test_a_latency_answering_more_than_one_series_is_told_to_average(self):
+        latency = 'avg by (pod) (rate(latency_seconds_sum{h="c"}[5m]) / rate(latency_seconds_count{h="c"}[5m]))'
+        with pytest.raises(CheckMisconfigured, match=r"aggregate it to one, e\.g\. with avg\(\.\.\.\)"):
+            self.read({("canary", "query"): latency, ("baseline", "query"): "b"})
 
     def test_a_kpi_answering_raw_samples_is_told_to_reduce_its_window(self):
         with pytest.raises(CheckMisconfigured, match=r"returned a range vector \(raw samples\)"):
@@ -5383,6 +5399,68 @@ class TestFilledRatioWithoutEvents:
 
 
 RENDERED_REQUESTS = REQUESTS_RATE.replace("{{ canary_hash }}", "x")
+
+
+class TestCountsOfAveragedOrSummedRatios:
+    """An average or a sum of several series' ratios is no share of the events (a busy failing pod is diluted by quiet
+    healthy ones; ratios added are no ratio), so it gets no pooled counts; of one series or a recorded ratio, it
+    does."""
+
+    @pytest.mark.parametrize(
+        ("query", "read"),
+        [
+            (
+                f"avg({PODS_RATIO})",
+                "avg() of several series' ratios weighs a quiet series' ratio as much as a busy one's",
+            ),
+            (
+                'sum(rate(errors_total{h="{{ canary_hash }}"}[5m]) / rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+                "sum() of several series' ratios adds them up, no ratio of their events",
+            ),
+            (
+                f"avg by (pod) ({PODS_RATIO})",
+                "avg() of several series' ratios weighs a quiet series' ratio as much as a busy one's",
+            ),
+        ],
+        ids=["avg-of-pods", "sum-of-series", "avg-by-pod"],
+    )
+    def test_an_average_or_a_sum_of_several_ratios_is_not_counted(self, query, read):
+        # Pod A: 1000 requests at 10% errors, pod B: 10 at 0: their ratios average 5%, counted as 50 errors of 1010
+        # where 100 failed; against a baseline at 6% of 1010 the counts and the ranks passed it.
+        judged = judge_counted(([0.05] * 61, [0.06] * 61), (1010.0, 1010.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"] == {
+            "applied": False,
+            "why": f"no pooled counts: {read}, and the mean of those times the events counts no events",
+        }
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"avg({ERRORS_RATE} / {REQUESTS_RATE})",
+            f"sum({ERRORS_RATE} / {REQUESTS_RATE})",
+            'avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
+            'sum(job:errors:ratio5m{h="{{ canary_hash }}"})',
+        ],
+        ids=["avg-of-one", "sum-of-one", "avg-of-recorded", "sum-of-recorded"],
+    )
+    def test_an_average_or_a_sum_of_one_ratio_is_counted(self, query):
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"]["applied"] is True, judged.details
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+    def test_an_average_of_pods_ratios_with_events_on_both_is_warned_it_cannot_pass(self):
+        variants = TestMannWhitneyErrorRatio().variants(f"avg({PODS_RATIO})", ("canary", "baseline"))
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.1, max_relative_change=None)
+        warned = [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings]
+        assert any(
+            w.startswith(
+                "canary.query gets no pooled counts: avg() of several series' ratios weighs a quiet series' ratio as "
+                "much as a busy one's: with events on both variants the ranks' pass of its samples (within 0 to 1) is "
+                "inconclusive"
+            )
+            for w in warned
+        ), warned
 
 
 class TestTrafficClampedWarning:
