@@ -950,12 +950,14 @@ class PyrraReader:
         # whenever the total metric has series: those prove the names and labels, and pyrra_window (with
         # --generic-rules, compared with the period by same_settings) the window, which the 5m rule cannot.
         window = self.queries(period, args, period=True)["window"]
+        increase = self._rule(f"increase{rule_window(period)}", args)
+        canary = f" ({_CANARY_HINT})" if _CANARY_LABEL in needed_labels(increase) else ""
         rules = Probe(
-            self._rule(f"increase{rule_window(period)}", args),
+            increase,
             ratios,
             f'no recording rule of Pyrra SLO slo="{self._sli.slo}" has a series ({tried} the increase rule over '
-            f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors, that period {period} is the SLO's window "
-            f"(Pyrra names its rules after it), and that Pyrra's rules are loaded ({_PERFORMANCE_HINT})",
+            f"{period}): check pyrra.slo, pyrra.metric and pyrra.selectors{canary}, that period {period} is the "
+            f"SLO's window (Pyrra names its rules after it), and that Pyrra's rules are loaded ({_PERFORMANCE_HINT})",
             together=(self._rule("increase5m", args), window),
             unseen=f'no series of a recording rule of Pyrra SLO slo="{self._sli.slo}" found ({tried} the increase '
             f"rule over {period})",
@@ -1320,6 +1322,11 @@ class PyrraReader:
         if contradicted is not None:
             label, value = contradicted
             matcher = f'{label}="{escape_promql_string(value, chr(34))}"'
+            if label == _CANARY_LABEL:
+                raise CheckMisconfigured(
+                    f'Pyrra SLO {{slo="{self._sli.slo}"}}: pyrra.total selects {matcher}, which the SLO\'s rules do '
+                    f"not carry (the {what} series {series.describe()}): {_CANARY_HINT}"
+                )
             if label in series.labels:
                 raise CheckMisconfigured(
                     f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another SLO\'s: '
@@ -1767,6 +1774,17 @@ _PERFORMANCE_HINT = (
     "an SLO with performanceOverAccuracy records that rule in its -long rule group, which may run elsewhere "
     "(Thanos Ruler): point the source at a querier that has both groups, or run Pyrra with --generic-rules "
     "(pyrra_window then tells the window, and the 5m increase rule of its -short group proves the rules)"
+)
+
+# The label Argo Rollouts gives a release's pods. No SLO's recording rule carries it (Pyrra's rules keep their SLO's
+# grouping, Sloth's only the SLO's own labels), so writing it into a rule's selectors selects nothing: a reason that
+# told to add it would send the user from one error to the next.
+_CANARY_LABEL = "rollouts_pod_template_hash"
+_CANARY_HINT = (
+    "a recording rule keeps only the labels its expression groups by (Pyrra's rules their SLO's grouping, Sloth's "
+    "none but the SLO's own), so it cannot tell the canary from the stable pods: judge the canary from the raw "
+    "counters (an error_budget check with ratio: errors and total selecting "
+    'rollouts_pod_template_hash="{{ canary_hash }}"), and the SLO as it is recorded in a check of its own'
 )
 
 

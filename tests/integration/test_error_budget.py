@@ -3792,3 +3792,81 @@ class TestStaleRecordedRatios:
         for window, measured in windows(result).items():
             assert measured["error_ratio"] is not None, window
             assert 0 <= measured["recorded_age_s"] <= interval_s, measured
+
+
+class TestCanaryHashInAnSlo:
+    """A Pyrra SLO's rules keep only the labels they group by: a check scoping the SLO to the canary's pod template
+    hash is told to judge the canary with a `ratio` check on the raw counters, not to add the hash to the selectors
+    (which then select no rule series)."""
+
+    HASH = 'rollouts_pod_template_hash="{{ canary_hash }}"'
+    ADVICE = (
+        "a recording rule keeps only the labels its expression groups by (Pyrra's rules their SLO's grouping, Sloth's "
+        "none but the SLO's own), so it cannot tell the canary from the stable pods: judge the canary from the raw "
+        "counters (an error_budget check with ratio: errors and total selecting "
+        'rollouts_pod_template_hash="{{ canary_hash }}"), and the SLO as it is recorded in a check of its own'
+    )
+
+    @staticmethod
+    async def evaluate(prometheus, check, **args):
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [check]})],
+            Registry([ErrorBudgetCheck]),
+        )
+        sources = Sources(catalog.sources)
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            bound = catalog.get(check["name"])
+            return await runner.evaluate(bound, bound.bind_args(args), at)
+        finally:
+            await sources.aclose()
+
+    def canary_check(self, *, total=False, errors=False, selectors=False):
+        """Pyrra SLO ebr-cnry's check (data_error_budget_canary_slo.py) with the canary hash in the fields named."""
+        hashed = ", " + self.HASH
+        check = pyrra_check(
+            "cnry",
+            total='ebr_http_requests_total{job="ebr-cnry"' + (hashed if total else "") + "}",
+            errors='ebr_http_requests_total{job="ebr-cnry", code=~"5.."' + (hashed if errors else "") + "}",
+            **({"params": CANARY} if total or errors or selectors else {}),
+        )
+        if selectors:
+            check["pyrra"]["selectors"] += hashed
+        return check
+
+    @pytest.mark.parametrize("errors", [False, True])
+    async def test_the_hash_in_pyrra_total_says_to_judge_the_canary_from_the_raw_counters(self, prometheus, errors):
+        # Before: "add rollouts_pod_template_hash="bad0001" to pyrra.selectors", which gave the no-rule-series error.
+        result = await self.evaluate(prometheus, self.canary_check(total=True, errors=errors), canary_hash="bad0001")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Pyrra SLO {slo="ebr-cnry"}: pyrra.total selects rollouts_pod_template_hash="bad0001", which the SLO\'s '
+            "rules do not carry (the burnrate1h series ebr_http_requests:burnrate1h{"
+        ), result.reason
+        assert result.reason.endswith(": " + self.ADVICE)
+        assert "to pyrra.selectors" not in result.reason
+
+    async def test_the_hash_in_pyrra_selectors_says_to_judge_the_canary_from_the_raw_counters(self, prometheus):
+        result = await self.evaluate(prometheus, self.canary_check(selectors=True), canary_hash="bad0001")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith('no recording rule of Pyrra SLO slo="ebr-cnry" has a series'), result.reason
+        assert f"check pyrra.slo, pyrra.metric and pyrra.selectors ({self.ADVICE}), that period 28d" in result.reason
+
+    async def test_without_the_hash_the_slo_is_judged(self, prometheus):
+        # The service's error ratio, 0.11 / 12 (the canary's 5% diluted by the stable pods): 9.17x, page tier 6h/30m.
+        result = await self.evaluate(prometheus, self.canary_check())
+        assert result.verdict is Outcome.FAIL, result.reason
+        assert result.value == pytest.approx(0.11 / 12 / 0.001, rel=1e-3)
+
+    async def test_a_misspelled_selector_label_fails_closed(self, prometheus):
+        # The rules carry job, not jbo: no rule series is selected, so the check errs showing the selector it read.
+        check = pyrra_check("cnry")
+        check["pyrra"]["selectors"] = 'jbo="ebr-cnry"'
+        result = await self.evaluate(prometheus, check)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'no recording rule of Pyrra SLO slo="ebr-cnry" has a series (neither '
+            'ebr_http_requests:burnrate1h{slo="ebr-cnry", jbo="ebr-cnry"} nor the increase rule over 28d)'
+        ), result.reason
+        assert "rollouts_pod_template_hash" not in result.reason
