@@ -46,6 +46,7 @@ from analyzer.kinds import (
     decoded_name,
     dsn_user_info_spans,
     format_number,
+    format_value,
     is_credential_value,
     is_public_suffix,
     may_be_shown,
@@ -1302,8 +1303,8 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
         failures.append(
             Failure(
                 "min_success_ratio",
-                f">= {format_number(step.min_success_ratio)}",
-                f"{format_number(ratio)} ({successes} of {len(attempts)} requests passed; most "
+                f">= {format_value(step.min_success_ratio, ratio)}",
+                f"{format_value(ratio, step.min_success_ratio)} ({successes} of {len(attempts)} requests passed; most "
                 f"common problem: {worst})",
             )
         )
@@ -1312,8 +1313,8 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
             failures.append(
                 Failure(
                     name,
-                    f"<= {format_number(limit)} ms",
-                    f"{format_number(value)} ms ({over})",
+                    f"<= {format_value(limit, value)} ms",
+                    f"{format_value(value, limit)} ms ({over})",
                 )
             )
     statuses = Counter(str(a.status) for a in answered)

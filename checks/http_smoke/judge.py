@@ -27,7 +27,7 @@ from analyzer.kinds import (
     cookie_domain,
     cookie_life_s,
     cookie_path,
-    format_number,
+    format_value,
     ip_or_none,
     is_credential_value,
     is_public_suffix,
@@ -520,8 +520,8 @@ def _assess(
         failures.append(
             Failure(
                 "max_latency_ms",
-                f"<= {format_number(expect.max_latency_ms)} ms",
-                f"{format_number(exchange.latency_ms)} ms",
+                f"<= {format_value(expect.max_latency_ms, exchange.latency_ms)} ms",
+                f"{format_value(exchange.latency_ms, expect.max_latency_ms)} ms",
             )
         )
     for name, rule in expect.headers.items():
