@@ -2005,6 +2005,8 @@ class TestJudgeLatency:
             # To 6 digits: "expected <= 100 ms, got 100 ms".
             (100.0000001, 100, "max_latency_ms: expected <= 100 ms, got 100.0000001 ms"),
             (100.0, 99.9999999, "max_latency_ms: expected <= 99.9999999 ms, got 100 ms"),
+            # Each written against the other alone, both read "10".
+            (10.0000001, 9.9999999, "max_latency_ms: expected <= 9.9999999 ms, got 10 ms"),
         ],
     )
     def test_a_failure_never_shows_the_latency_and_its_bound_alike(self, latency_ms, limit_ms, failure):
