@@ -45,6 +45,7 @@ from analyzer.models import (
     clip,
     finite_or_none,
     format_number,
+    format_value,
     json_safe,
 )
 from analyzer.params import (
@@ -387,6 +388,7 @@ __all__ = [
     "fallback_unreadable",
     "finite_or_none",
     "format_number",
+    "format_value",
     "gauge_of_counter_warnings",
     "grafana_variable_warnings",
     "ip_or_none",

@@ -366,11 +366,14 @@ def format_number(value: float) -> str:
 
 def format_value(value: float, threshold: Threshold) -> str:
     """A verdict's value beside its threshold: 6 significant digits, or as many more as it takes (up to the 17 that
-    read it back) not to read as a bound of `threshold`, or 100, that it is not, nor on the bound's other side (a
-    composite's fail at 99.99999999999999 read "value=100")."""
+    read it back) not to read as a bound of `threshold`, its negation, or 100, that it is not, nor on the bound's
+    other side (a composite's fail at 99.99999999999999 read "value=100"; kpi_compare's difference of -0.1000001,
+    judged against -tolerance, read "value=-0.1" beside its threshold 0.1)."""
     if not math.isfinite(value):
         return format_number(value)
-    bounds = [*(threshold if isinstance(threshold, list) else [] if threshold is None else [threshold]), 100.0]
+    written = threshold if isinstance(threshold, list) else [] if threshold is None else [threshold]
+    # The negation too: a kind may record a tolerance as a magnitude and judge against either sign of it.
+    bounds = [*written, *(-bound for bound in written), 100.0]
     for digits in range(6, 17):
         text = format(value, f".{digits}g")
         shown = float(text)

@@ -41,6 +41,7 @@ from analyzer.kinds import (
     Verdict,
     clip,
     format_number,
+    format_value,
     parse_duration,
     promql_blanked,
     range_step_s,
@@ -851,6 +852,7 @@ class _Judging:
 
     __slots__ = (
         "baseline_params",
+        "bounds",
         "canary_param",
         "each",
         "fail_if",
@@ -886,6 +888,8 @@ class _Judging:
         # is a list, made per verdict (None here), as Condition.threshold makes it.
         self.pass_threshold = _shared_threshold(check.pass_if)
         self.fail_threshold = None if check.fail_if is None else _shared_threshold(check.fail_if)
+        # Every bound a reason names, which the value written beside them must not read as when it is not one.
+        self.bounds = [*check.pass_if.bounds, *(() if check.fail_if is None else check.fail_if.bounds)]
         # Whether the query may hold a fallback (an `or`), decided once from its text and the params that may write
         # one (`{{ op }}`); which one, per rendered query.
         self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
@@ -916,8 +920,8 @@ class _Judging:
         return (Outcome.INCONCLUSIVE if fail_if is not None else Outcome.FAIL), threshold
 
     def reason(self, outcome: Outcome, subject: str, value: float) -> str:
-        # format_number's text, without its call: NaN as it spells it, any other value to 6 significant digits.
-        shown = "NaN" if value != value else format(value, ".6g")
+        # 79.9999999 to 6 significant digits read "value 80 meets pass_if < 80".
+        shown = format_value(value, self.bounds)
         if outcome is Outcome.PASS:
             return f"{subject} {shown} meets pass_if {self.pass_if_text}"
         if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):

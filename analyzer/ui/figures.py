@@ -386,9 +386,9 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
             # Overspent, said as the reason says it: budgets spent, beside the share the bar's scale draws.
             legend = (
                 f"budget exhausted: {format_number(1 - remaining)}x the budget spent "
-                f"(remaining {plots.percent_label(remaining)})"
+                f"(remaining {plots.percent_label(remaining, gate)})"
                 if remaining <= 0
-                else f"budget remaining: {plots.percent_label(remaining)}"
+                else f"budget remaining: {plots.percent_label(remaining, gate)}"
             )
             css = "pass" if passing else "fail"
             meter = plots.meter(

@@ -3,7 +3,8 @@
 Every plot names what it shows in text next to each colour (a legend entry or a label), and carries its scale
 as data attributes (`data-y-low`, `data-plot-top`...), so that a reader or a test can map a value to a pixel.
 A value and a limit are written as the reasons write them (format_number, 6 significant digits): to 4, a burn of
-14.4003 and its factor 14.4 read alike beside a tier that fired.
+14.4003 and its factor 14.4 read alike beside a tier that fired; a value beside its limit with as many more as it
+takes not to read as it (format_value: a burn of 13.9999999 read "14" beside "factor 14x").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from analyzer.models import format_number, shown
+from analyzer.models import format_number, format_value, shown
 from analyzer.ui.svg import (
     Box,
     Scale,
@@ -285,8 +286,9 @@ def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Svg:
     # above its factor (every tier that fired), or was moved rows above its line, off the bars' labels.
     strip = 0.0 if group.rule is None else text_width(group.rule.label, _RULE_LABEL_PX) + 2 * _BESIDE
     count = max(len(group.bars), 1)
+    rule = None if group.rule is None else group.rule.value
     texts = [
-        f"{bar.label}: {format_number(bar.value)}"
+        f"{bar.label}: {format_value(bar.value, rule)}"
         if bar.value is not None and math.isfinite(bar.value)
         else f"{bar.label}: no data"
         for bar in group.bars
@@ -398,11 +400,12 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
     x_low, x_high = domain(values, padding=0.15)
     x = Scale(x_low, x_high, _LEFT, _RIGHT)
     middle = 70.0
-    entries = [("mark", "estimate", f"estimate {format_number(data.estimate)}")]
+    # Beside the rules: a difference of -0.1000001 read "estimate -0.1" beside "-tolerance -0.1".
+    rules = [r.value for r in data.rules]
+    entries = [("mark", "estimate", f"estimate {format_value(data.estimate, rules)}")]
     if _finite(data.low) and _finite(data.high):
-        entries.append(
-            ("interval", "interval", f"interval [{format_number(data.low or 0.0)}, {format_number(data.high or 0.0)}]")
-        )
+        low, high = format_value(data.low or 0.0, rules), format_value(data.high or 0.0, rules)
+        entries.append(("interval", "interval", f"interval [{low}, {high}]"))
     entries += [("rule", r.css, r.label) for r in data.rules]
     height = int(middle + 74 + _LEGEND_ROW * len(entries))
     svg = Svg(
@@ -509,7 +512,8 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
     said = [
         ", ".join(
             [
-                f"{entry.name}: " + ", ".join(f"{name} {format_number(value)} ms" for name, value in entry.points),
+                f"{entry.name}: "
+                + ", ".join(f"{name} {format_value(value, _limits(entry))} ms" for name, value in entry.points),
                 *(f"limit {name} {format_number(value)} ms" for name, value in entry.limits),
             ]
         )
@@ -530,7 +534,7 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
         svg.text(
             8,
             middle + 12,
-            ", ".join(f"{name} {format_number(value)}" for name, value in entry.points) + " ms",
+            ", ".join(f"{name} {format_value(value, _limits(entry))}" for name, value in entry.points) + " ms",
             class_="legend",
         )
         svg.line(x.start, middle, x.end, middle, class_="grid")
@@ -550,10 +554,23 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
     return svg.render()
 
 
-def percent_label(share: float) -> str:
+def _limits(entry: LatencyRow) -> list[float]:
+    """The limits a row's points are written beside (a p95 of 2000.0000001 ms read "2000" beside "max_p95 2000")."""
+    return [value for _, value in entry.limits]
+
+
+def percent_label(share: float, gate: float | None = None) -> str:
     """A share as a percent to 4 decimals, as the error_budget kind's reasons write it: a meter and its rule must not
-    both read "99.99%" when the reason tells 99.994% from 99.995%."""
-    return f"{format_number(round(share * 100, 4))}%"
+    both read "99.99%" when the reason tells 99.994% from 99.995%; beside a `gate` (written by this function alone),
+    with as many more digits as it takes to read on its side of the gate's text (a remaining 0.1000001 read "10%"
+    beside "min_budget_remaining 10%")."""
+    text = format_number(round(share * 100, 4))
+    if gate is None or share != share:
+        return f"{text}%"
+    gate_shown = float(format_number(round(gate * 100, 4)))
+    if (float(text) < gate_shown, float(text) > gate_shown) != (share < gate, share > gate):
+        text = format_value(share * 100, [gate_shown, gate * 100])
+    return f"{text}%"
 
 
 def meter(value: float, *, label: str, css: str, rule: Rule | None = None, legend: str | None = None) -> Markup:

@@ -63,6 +63,7 @@ from checks.http_smoke.judge import (
     CookieScope,
     Failure,
     SecretNames,
+    beside,
     hides_expected_header,
     json_path_is_secret,
     json_path_may_name_a_secret,
@@ -1299,23 +1300,18 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
     failures: list[Failure] = []
     if ratio < step.min_success_ratio:
         worst = problems.most_common(1)[0][0] if problems else "none"
+        shown, bound = beside(ratio, step.min_success_ratio)
         failures.append(
             Failure(
                 "min_success_ratio",
-                f">= {format_number(step.min_success_ratio)}",
-                f"{format_number(ratio)} ({successes} of {len(attempts)} requests passed; most "
-                f"common problem: {worst})",
+                f">= {bound}",
+                f"{shown} ({successes} of {len(attempts)} requests passed; most common problem: {worst})",
             )
         )
     for name, limit, value in (("max_p95_ms", step.max_p95_ms, p95), ("max_p99_ms", step.max_p99_ms, p99)):
         if limit is not None and value > limit:
-            failures.append(
-                Failure(
-                    name,
-                    f"<= {format_number(limit)} ms",
-                    f"{format_number(value)} ms ({over})",
-                )
-            )
+            shown, bound = beside(value, limit)
+            failures.append(Failure(name, f"<= {bound} ms", f"{shown} ms ({over})"))
     statuses = Counter(str(a.status) for a in answered)
     failing = next((a.evidence for a in answered if a.kept_as == "failing"), None)
     evidence.update(

@@ -27,7 +27,7 @@ from analyzer.kinds import (
     cookie_domain,
     cookie_life_s,
     cookie_path,
-    format_number,
+    format_value,
     ip_or_none,
     is_credential_value,
     is_public_suffix,
@@ -517,13 +517,8 @@ def _assess(
     if not any(low <= exchange.status <= high for low, high in ranges):
         failures.append(Failure("status", " or ".join(str(s) for s in expect.status), str(exchange.status)))
     if expect.max_latency_ms is not None and exchange.latency_ms > expect.max_latency_ms:
-        failures.append(
-            Failure(
-                "max_latency_ms",
-                f"<= {format_number(expect.max_latency_ms)} ms",
-                f"{format_number(exchange.latency_ms)} ms",
-            )
-        )
+        latency, bound = beside(exchange.latency_ms, expect.max_latency_ms)
+        failures.append(Failure("max_latency_ms", f"<= {bound} ms", f"{latency} ms"))
     for name, rule in expect.headers.items():
         failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where, secret_names))
     if exchange.body_truncated and (step.oversized_body == "fail" or needs_body(step)):
@@ -696,6 +691,13 @@ def _judge_header(
     if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):
         return [Failure(assertion, expected, shown)]
     return []
+
+
+def beside(value: float, bound: float) -> tuple[str, str]:
+    """`value` and the `bound` it failed, written with as many digits as it takes for each to read on its side of the
+    other (to 6 digits, 100.0000001 ms read "expected <= 100 ms, got 100 ms", and so did 100 ms against 99.9999999)."""
+    shown = format_value(value, bound)
+    return shown, format_value(bound, float(shown))
 
 
 def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names: SecretNames) -> Failure | None:

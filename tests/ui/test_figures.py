@@ -95,6 +95,23 @@ class TestBudgetMeter:
         (figure,) = _error_budget(budget_evidence("fail", 0.0, None))
         assert ">budget exhausted: 1x the budget spent (remaining 0%)</text>" in str(figure.svg)
 
+    @pytest.mark.parametrize(
+        ("remaining", "gate", "legend"),
+        [
+            # To 4 decimals: "budget remaining: 10%" beside "min_budget_remaining 10%", passing or failing.
+            (0.1000001, 0.1, "budget remaining: 10.00001%"),
+            (0.09999999, 0.1, "budget remaining: 9.999999%"),
+            (0.1, 0.1, "budget remaining: 10%"),
+            (-0.0000001, 0.0, "budget exhausted: 1x the budget spent (remaining -1e-05%)"),
+            # Far from the gate, to 4 decimals still.
+            (0.123456789, 0.1, "budget remaining: 12.3457%"),
+        ],
+    )
+    def test_the_share_never_reads_as_its_gate(self, remaining, gate, legend):
+        (figure,) = _error_budget(budget_evidence("fail", remaining, gate))
+        assert f">{legend}</text>" in str(figure.svg)
+        assert f">min_budget_remaining {gate * 100:g}%</text>" in str(figure.svg)
+
     def test_the_gate_is_written_as_the_reason_writes_it(self):
         (figure,) = _error_budget(budget_evidence("fail", 0.99994, 0.99995))
         assert ">min_budget_remaining 99.995%</text>" in str(figure.svg)

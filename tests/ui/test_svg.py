@@ -186,6 +186,34 @@ class TestPlots:
         latency = str(plots.latencies([plots.LatencyRow("s", [("p95", 2000.04)], [("max_p95", 2000.0)])], label="l"))
         assert ">p95 2000.04 ms</text>" in latency and ">max_p95 2000 ms</text>" in latency
 
+    def test_a_value_never_reads_as_the_limit_beside_it(self):
+        # To 6 digits: "1h: 14" beside "factor 14x", "estimate -0.1" beside "-tolerance -0.1", "p95 2000 ms" beside
+        # "max_p95 2000 ms".
+        bars = str(
+            plots.bar_groups(
+                [
+                    plots.BarGroup(
+                        "page",
+                        "not fired",
+                        "quiet",
+                        [plots.Bar("1h", 13.9999999, "long"), plots.Bar("5m", 14.0000001, "short")],
+                        plots.Rule(14.0, "factor 14x", "factor"),
+                    )
+                ],
+                label="b",
+                y_title="burn",
+            )
+        )
+        assert ">1h: 13.9999999</text>" in bars and ">5m: 14.0000001</text>" in bars
+        rules = [plots.Rule(0.0, "no difference", "zero"), plots.Rule(-0.1, "-tolerance -0.1", "tolerance")]
+        interval = str(plots.interval(plots.Interval(-0.1000001, -0.2, -0.0999999, rules), label="i", x_title="x"))
+        assert ">estimate -0.1000001</text>" in interval
+        assert ">interval [-0.2, -0.0999999]</text>" in interval
+        latency = str(
+            plots.latencies([plots.LatencyRow("s", [("p95", 2000.0000001)], [("max_p95", 2000.0)])], label="l")
+        )
+        assert ">p95 2000.0000001 ms</text>" in latency
+
 
 class TestLabelPlacer:
     """A label is written where it is wanted if that is free, else on the nearest free row, never over another."""

@@ -1999,6 +1999,20 @@ class TestJudgeLatency:
         assert (failures == []) is passes
         assert passes or failures[0].assertion == "max_latency_ms"
 
+    @pytest.mark.parametrize(
+        ("latency_ms", "limit_ms", "failure"),
+        [
+            # To 6 digits: "expected <= 100 ms, got 100 ms".
+            (100.0000001, 100, "max_latency_ms: expected <= 100 ms, got 100.0000001 ms"),
+            (100.0, 99.9999999, "max_latency_ms: expected <= 99.9999999 ms, got 100 ms"),
+            # Each written against the other alone, both read "10".
+            (10.0000001, 9.9999999, "max_latency_ms: expected <= 9.9999999 ms, got 10 ms"),
+        ],
+    )
+    def test_a_failure_never_shows_the_latency_and_its_bound_alike(self, latency_ms, limit_ms, failure):
+        failures = judged({"max_latency_ms": limit_ms}, latency_ms=latency_ms).failures
+        assert [str(f) for f in failures] == [failure]
+
 
 class TestJudgeOversizedBody:
     """A body over the cap fails with oversized_body fail or when an assertion needs the body; else it is drained."""
@@ -5147,6 +5161,23 @@ class TestRepeatedJudging:
         assert (result.outcome is Outcome.PASS) is passes
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
+
+    @pytest.mark.parametrize(
+        ("latency_ms", "step", "failure"),
+        [
+            # To 6 digits: "expected <= 100 ms, got 100 ms".
+            ([100.0000001] * 20, {"max_p95_ms": 100}, "max_p95_ms: expected <= 100 ms, got 100.0000001 ms"),
+            ([100.0] * 20, {"max_p99_ms": 99.9999999}, "max_p99_ms: expected <= 99.9999999 ms, got 100 ms"),
+        ],
+    )
+    def test_a_percentile_never_reads_as_its_bound(self, latency_ms, step, failure):
+        result = summarized(latency_ms, **step)
+        assert [str(f) for f in result.failures] == [f"{failure} (over 20 responses)"]
+
+    def test_a_success_ratio_never_reads_as_its_bound(self):
+        # 19 of 20 is 0.95, under 0.95000001: to 6 digits, "expected >= 0.95, got 0.95".
+        result = summarized([10.0] * 20, failed=1, min_success_ratio=0.95000001)
+        assert str(result.failures[0]).startswith("min_success_ratio: expected >= 0.95000001, got 0.95 (19 of 20")
 
     def test_a_slow_step_with_no_timeout_counts_its_responses(self):
         # Refused requests have no latency: the percentiles are over the answers alone, and say so.

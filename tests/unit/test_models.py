@@ -104,6 +104,9 @@ class TestEvaluationJson:
             (0.30000000000000004, 0.3, "value=0.30000000000000004, threshold=0.3"),
             (0.8999999, [0.1, 0.9], "value=0.8999999, threshold=[0.1, 0.9]"),
             (0.1000001, [0.1, 0.9], "value=0.1000001, threshold=[0.1, 0.9]"),
+            # kpi_compare records its tolerance and judges a higher_is_better difference against -tolerance.
+            (-0.1000001, 0.1, "value=-0.1000001, threshold=0.1"),
+            (-0.09999999, 0.1, "value=-0.09999999, threshold=0.1"),
             # Only as many digits as it takes; none more where 6 read on the right side.
             (66.666666666, 66.6667, "value=66.66667, threshold=66.6667"),
             (33.333333333, 80.0, "value=33.3333, threshold=80"),

@@ -1234,10 +1234,40 @@ class TestJudging:
                         assert threshold is not judging.decide(value)[1]
 
     @pytest.mark.parametrize("value", [0.01, 1 / 3, 123456789.0, 1e-300, -0.0, math.nan, math.inf, -math.inf])
-    def test_reason_spells_the_value_as_format_number(self, value):
+    def test_reason_spells_a_value_far_from_its_bounds_as_format_number(self, value):
         judging = PrometheusCheck.model_validate(BASE)._judging
         for outcome in Outcome:
             assert f"value {format_number(value)} " in judging.reason(outcome, "value", value)
+
+    @pytest.mark.parametrize(
+        ("conditions", "value", "reason"),
+        [
+            # To 6 digits: "value 80 meets pass_if < 80".
+            ({"pass_if": "< 80"}, 79.9999999, "value 79.9999999 meets pass_if < 80"),
+            ({"pass_if": "< 80"}, 80.0000001, "value 80.0000001 does not meet pass_if < 80"),
+            ({"pass_if": "< 80"}, 80.0, "value 80 does not meet pass_if < 80"),
+            (
+                {"pass_if": "between 0.1 and 0.9"},
+                0.9000001,
+                "value 0.9000001 does not meet pass_if between 0.1 and 0.9",
+            ),
+            # fail_if's bound too: "value 0.5 meets fail_if > 0.5".
+            (
+                {"pass_if": "< 0.1", "fail_if": "> 0.5"},
+                0.50000001,
+                "value 0.50000001 meets fail_if > 0.5",
+            ),
+            (
+                {"pass_if": "< 0.1", "fail_if": "> 0.5"},
+                0.49999999,
+                "value 0.49999999 meets neither pass_if < 0.1 nor fail_if > 0.5",
+            ),
+        ],
+    )
+    async def test_reason_never_shows_a_value_as_a_bound_it_is_not(self, conditions, value, reason):
+        check = PrometheusCheck.model_validate({**BASE, **conditions})
+        verdict = await check.evaluate(_Context([value]))  # type: ignore[arg-type]
+        assert verdict.reason == reason
 
 
 class TestValuesRoundedOntoAZeroBound:

@@ -95,6 +95,7 @@ PUBLIC_NAMES = [
     "fallback_unreadable",
     "finite_or_none",
     "format_number",
+    "format_value",
     "gauge_of_counter_warnings",
     "grafana_variable_warnings",
     "json_safe",
